@@ -1,0 +1,50 @@
+"""Seeds and determinism, so that every printed number comes out the same on every run.
+
+The book prints losses and accuracies of models it trains live. They are reproducible
+when three things are fixed: the random seeds (Python, NumPy, TensorFlow), the order of
+floating-point operations (TensorFlow's op determinism), and the kernels used (oneDNN off,
+set when :mod:`gru_companion` is imported). Results are then printed rounded, since other
+CPUs may still differ in the last bits.
+"""
+
+from __future__ import annotations
+
+from gru_companion.validation import check_choice
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow, and make TensorFlow's ops deterministic.
+
+    Parameters
+    ----------
+    seed
+        A non-negative integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def rounded(value: float, digits: int = 4) -> str:
+    """Format ``value`` with ``digits`` decimals, the precision the book prints results at.
+
+    Parameters
+    ----------
+    value
+        A finite real number.
+    digits
+        Decimals to keep: 0 to 8.
+    """
+    check_choice("digits", digits, range(9))
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"value must be finite, got {number}")
+    text = f"{number:.{digits}f}"
+    # -0.0000 and 0.0000 are the same result; print it one way.
+    return text.lstrip("-") if float(text) == 0 else text
