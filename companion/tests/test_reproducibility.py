@@ -22,7 +22,7 @@ def test_same_seed_same_weights_and_draws():
         return [w.numpy() for w in layer.weights] + [np.random.rand(3)]
 
     first, second = draw(), draw()
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

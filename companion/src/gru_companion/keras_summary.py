@@ -5,7 +5,9 @@ Keras prints its summary with the ``rich`` library: the table's width follows th
 Captured through ``print_fn`` at a fixed ``line_length``, with the console width rich reads
 from the environment (``COLUMNS``, or ``JUPYTER_COLUMNS`` in a notebook) pinned to the same
 value while it prints, it is plain text, the same in a terminal, in Jupyter and under
-``pytest --nbval``.
+``pytest --nbval``. While it prints, rich is also told that it is not in a notebook: a
+console that believes it is in Jupyter publishes its (here empty) buffer as an extra
+HTML output when the capture ends, which would show up as an empty box on the page.
 """
 
 from __future__ import annotations
@@ -23,13 +25,19 @@ SUMMARY_WIDTH = 78
 
 @contextmanager
 def _console_width(columns: int) -> Iterator[None]:
-    """Pin the width that ``rich`` consoles read from the environment, then restore it."""
+    """Pin the width ``rich`` consoles read from the environment and turn off their
+    notebook mode; restore both afterwards."""
+    import rich.console
+
     names = ("COLUMNS", "JUPYTER_COLUMNS")
     saved = {name: os.environ.get(name) for name in names}
     os.environ.update({name: str(columns) for name in names})
+    detect_jupyter = rich.console._is_jupyter
+    rich.console._is_jupyter = lambda: False
     try:
         yield
     finally:
+        rich.console._is_jupyter = detect_jupyter
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

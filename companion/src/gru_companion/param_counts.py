@@ -381,7 +381,7 @@ class ModelReport:
         def render(row: tuple[str, ...]) -> str:
             cells = [
                 cell.rjust(width) if i in numeric else cell.ljust(width)
-                for i, (cell, width) in enumerate(zip(row, widths))
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
             ]
             return "  ".join(cells).rstrip()
 
