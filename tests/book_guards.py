@@ -1,0 +1,136 @@
+"""Checks that keep the book's guarantees honest.
+
+nbval compares a cell only if the notebook stores it executed; Sphinx builds only the
+pages ``_toc.yml`` lists. Each function here returns a list of problems (empty when all is
+well), so a test can assert on it and show the reader of a failure what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+PAGE_SUFFIXES = (".ipynb", ".md")
+IGNORE_OUTPUT_TAG = "nbval-ignore-output"
+IGNORE_OUTPUT_COMMENT = "# NBVAL_IGNORE_OUTPUT"
+#: A cell whose output is not compared must say why on a comment line starting so.
+JUSTIFICATION = "# Output not compared:"
+COMPANION_IMPORT = re.compile(r"^\s*(import gru_companion|from gru_companion)", re.M)
+TENSORFLOW_IMPORT = re.compile(r"^\s*(import|from)\s+(keras|tensorflow)\b", re.M)
+
+
+def book_pages(book_dir: Path) -> list[Path]:
+    """Every page (notebook or Markdown) under ``book_dir``, skipping build folders."""
+    pages = []
+    for path in sorted(book_dir.rglob("*")):
+        if path.suffix not in PAGE_SUFFIXES:
+            continue
+        if {"_build", ".ipynb_checkpoints"} & set(path.parts):
+            continue
+        pages.append(path)
+    return pages
+
+
+def code_cells(notebook_path: Path) -> list[dict]:
+    """The code cells of a notebook, read as plain JSON."""
+    notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
+    return [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def unverifiable_cells(notebook_path: Path) -> list[str]:
+    """Code cells nbval could not verify: never executed, or storing an error."""
+    problems = []
+    for index, cell in enumerate(code_cells(notebook_path)):
+        if not _source(cell).strip():
+            continue
+        if cell.get("execution_count") is None:
+            problems.append(f"{notebook_path}: code cell {index} is stored unexecuted")
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            problems.append(f"{notebook_path}: code cell {index} stores an error")
+    return problems
+
+
+def toc_entries(toc_path: Path) -> list[str]:
+    """Every file named in a Jupyter Book ``_toc.yml`` (root first), without suffix."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    entries = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                entries.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({key: value for key, value in toc.items() if key != "root"})
+    return [str(Path(entry).with_suffix("")) for entry in entries]
+
+
+def toc_problems(root: Path, book_dir: Path) -> list[str]:
+    """Pages missing from ``_toc.yml``, and ``_toc.yml`` entries with no page."""
+    listed = toc_entries(root / "_toc.yml")
+    pages = {str(page.relative_to(root).with_suffix("")): page for page in book_pages(book_dir)}
+    problems = [
+        f"{pages[name]} is not listed in _toc.yml" for name in sorted(set(pages) - set(listed))
+    ]
+    for entry in listed:
+        if not any((root / entry).with_suffix(suffix).exists() for suffix in PAGE_SUFFIXES):
+            problems.append(f"_toc.yml lists {entry!r}, but no {entry}.ipynb or {entry}.md exists")
+    return problems
+
+
+def unjustified_ignored_outputs(notebook_path: Path) -> list[str]:
+    """Cells whose output nbval ignores without a reason, or without an assertion after.
+
+    A cell marked ``nbval-ignore-output`` (tag or comment) must carry a comment line
+    starting with ``# Output not compared:`` and the reason, and it or the next code cell
+    must ``assert`` on what it computed.
+    """
+    problems = []
+    cells = code_cells(notebook_path)
+    for index, cell in enumerate(cells):
+        source = _source(cell)
+        tags = cell.get("metadata", {}).get("tags", [])
+        if IGNORE_OUTPUT_TAG not in tags and IGNORE_OUTPUT_COMMENT not in source:
+            continue
+        if JUSTIFICATION not in source:
+            problems.append(
+                f"{notebook_path}: code cell {index} ignores its output without a "
+                f"'{JUSTIFICATION} <reason>' comment"
+            )
+        following = _source(cells[index + 1]) if index + 1 < len(cells) else ""
+        if "assert " not in source and "assert " not in following:
+            problems.append(
+                f"{notebook_path}: code cell {index} ignores its output and neither it nor the "
+                "next code cell asserts on the result"
+            )
+    return problems
+
+
+def keras_imported_before_companion(notebook_path: Path) -> list[str]:
+    """Notebooks that import keras or tensorflow before ``gru_companion``.
+
+    Importing the companion first sets ``TF_CPP_MIN_LOG_LEVEL`` and
+    ``TF_ENABLE_ONEDNN_OPTS``; TensorFlow reads them once, when it is first imported.
+    """
+    for index, cell in enumerate(code_cells(notebook_path)):
+        source = _source(cell)
+        companion = COMPANION_IMPORT.search(source)
+        tensorflow = TENSORFLOW_IMPORT.search(source)
+        if tensorflow and (not companion or tensorflow.start() < companion.start()):
+            return [f"{notebook_path}: code cell {index} imports keras/tensorflow before "
+                    "gru_companion"]
+        if companion:
+            return []
+    return []

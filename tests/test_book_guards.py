@@ -1,0 +1,163 @@
+"""The book's guarantees, as tests: on the real book, and on bad notebooks made to fail them.
+
+nbval only compares cells that are stored executed, and Sphinx only builds pages listed
+in ``_toc.yml``; so a stripped notebook or an unlisted page would "pass" while nothing
+checks it. These tests make that impossible, and show that each guard does catch the
+fault it is meant to catch.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.book_guards import (
+    book_pages,
+    keras_imported_before_companion,
+    toc_problems,
+    unjustified_ignored_outputs,
+    unverifiable_cells,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+NOTEBOOKS = [page for page in book_pages(BOOK) if page.suffix == ".ipynb"]
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(path.relative_to(ROOT)) for path in paths]
+
+
+# --- the real book ---------------------------------------------------------------------
+
+
+def test_the_book_has_notebooks() -> None:
+    assert NOTEBOOKS, "no notebooks found in book/"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_every_code_cell_is_stored_executed_without_error(notebook: Path) -> None:
+    assert unverifiable_cells(notebook) == []
+
+
+def test_every_page_is_in_the_toc_and_every_toc_entry_exists() -> None:
+    assert toc_problems(ROOT, BOOK) == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_every_ignored_output_is_justified_and_asserted(notebook: Path) -> None:
+    assert unjustified_ignored_outputs(notebook) == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_companion_is_imported_before_keras(notebook: Path) -> None:
+    assert keras_imported_before_companion(notebook) == []
+
+
+# --- the guards fail on bad books ------------------------------------------------------
+
+
+def _notebook(path: Path, *cells: nbformat.NotebookNode) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# A page"), *cells]
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def _executed(source: str, text: str = "1\n", count: int = 1, **metadata) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, execution_count=count, metadata=metadata)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    return cell
+
+
+@pytest.fixture
+def small_book(tmp_path: Path) -> Path:
+    """A copy of the toc and one listed, executed notebook: a book that passes."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapter\n",
+        encoding="utf-8",
+    )
+    (book / "intro.md").write_text("# Intro\n", encoding="utf-8")
+    _notebook(book / "chapter.ipynb", _executed("print(1)"))
+    return tmp_path
+
+
+def test_a_good_small_book_passes_every_guard(small_book: Path) -> None:
+    chapter = small_book / "book" / "chapter.ipynb"
+    assert toc_problems(small_book, small_book / "book") == []
+    assert unverifiable_cells(chapter) == []
+    assert unjustified_ignored_outputs(chapter) == []
+
+
+def test_a_stripped_notebook_is_caught(small_book: Path) -> None:
+    chapter = small_book / "book" / "chapter.ipynb"
+    notebook = nbformat.read(str(chapter), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            cell.outputs = []
+    nbformat.write(notebook, str(chapter))
+    assert unverifiable_cells(chapter) == [f"{chapter}: code cell 0 is stored unexecuted"]
+
+
+def test_a_notebook_storing_an_error_is_caught(tmp_path: Path) -> None:
+    cell = nbformat.v4.new_code_cell("1 / 0", execution_count=1)
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error", ename="ZeroDivisionError", evalue="division by zero", traceback=[]
+        )
+    ]
+    notebook = _notebook(tmp_path / "broken.ipynb", cell)
+    assert unverifiable_cells(notebook) == [f"{notebook}: code cell 0 stores an error"]
+
+
+def test_an_unlisted_page_is_caught(small_book: Path) -> None:
+    extra = small_book / "book" / "forgotten.ipynb"
+    shutil.copy(small_book / "book" / "chapter.ipynb", extra)
+    assert toc_problems(small_book, small_book / "book") == [
+        f"{extra} is not listed in _toc.yml"
+    ]
+
+
+def test_a_toc_entry_without_a_page_is_caught(small_book: Path) -> None:
+    (small_book / "book" / "chapter.ipynb").unlink()
+    problems = toc_problems(small_book, small_book / "book")
+    assert problems == [
+        "_toc.yml lists 'book/chapter', but no book/chapter.ipynb or book/chapter.md exists"
+    ]
+
+
+def test_an_ignored_output_needs_a_reason_and_an_assertion(tmp_path: Path) -> None:
+    bare = _notebook(
+        tmp_path / "bare.ipynb", _executed("print(time.time())", tags=["nbval-ignore-output"])
+    )
+    problems = unjustified_ignored_outputs(bare)
+    assert len(problems) == 2
+    assert "without a '# Output not compared:" in problems[0]
+    assert "asserts on the result" in problems[1]
+
+    justified = _notebook(
+        tmp_path / "justified.ipynb",
+        _executed(
+            "# Output not compared: wall-clock time differs on every run.\n"
+            "# NBVAL_IGNORE_OUTPUT\n"
+            "elapsed = measure()\n"
+            "print(elapsed)"
+        ),
+        _executed("assert 0 < elapsed < 60", count=2),
+    )
+    assert unjustified_ignored_outputs(justified) == []
+
+
+def test_keras_before_the_companion_is_caught(tmp_path: Path) -> None:
+    wrong = _notebook(tmp_path / "wrong.ipynb", _executed("import keras\nimport gru_companion"))
+    right = _notebook(tmp_path / "right.ipynb", _executed("import gru_companion\nimport keras"))
+    assert keras_imported_before_companion(wrong) == [
+        f"{wrong}: code cell 0 imports keras/tensorflow before gru_companion"
+    ]
+    assert keras_imported_before_companion(right) == []
