@@ -1,0 +1,161 @@
+"""A GRU cell written with ``keras.ops``, computing exactly what ``keras.layers.GRU`` does.
+
+:class:`KerasOpsGRUCell` is a ``keras.layers.Layer`` that computes one time step; wrapped
+in ``keras.layers.RNN`` (see :func:`ops_gru`) it runs over whole sequences, with masking,
+``return_sequences``, ``return_state``, ``stateful`` and ``go_backwards`` handled by the
+wrapper. Its weights have the layout of ``keras.layers.GRU``, so
+``layer.set_weights(gru.get_weights())`` copies a built-in GRU into it:
+
+=====================  ===============  =================================================
+weight                 shape            content
+=====================  ===============  =================================================
+``kernel``             (m, 3n)          input weights, column blocks [W_z | W_r | W_h]
+``recurrent_kernel``   (n, 3n)          recurrent weights, blocks [U_z | U_r | U_h]
+``bias``               (2, 3n)          ``reset_after=True``: row 0 input biases,
+                                        row 1 recurrent biases, blocks [z | r | h]
+``bias``               (3n,)            ``reset_after=False``: one bias per gate
+=====================  ===============  =================================================
+
+The cell uses only ``keras.ops``, so it runs on any Keras backend. It keeps to the
+defaults of the built-in layer (tanh, sigmoid, a bias, no dropout) and has no options
+beyond ``units`` and ``reset_after``; it registers itself for serialization as
+``"gru_companion>KerasOpsGRUCell"``, so models that use it save to and load from
+``.keras`` files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from gru_companion.validation import check_bool, check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="gru_companion")
+class KerasOpsGRUCell(keras.layers.Layer):
+    """One GRU time step, in ``keras.ops``, with ``keras.layers.GRU``'s weights layout.
+
+    .. math::
+
+        z &= \\sigma(x W_z + b_z + h_{t-1} U_z + b'_z) \\\\
+        r &= \\sigma(x W_r + b_r + h_{t-1} U_r + b'_r) \\\\
+        \\tilde h &= \\tanh(x W_h + b_h + r \\odot (h_{t-1} U_h + b'_h))
+            \\quad\\text{(reset\\_after=True)} \\\\
+        \\tilde h &= \\tanh(x W_h + b_h + (r \\odot h_{t-1}) U_h)
+            \\quad\\text{(reset\\_after=False, no } b'\\text{)} \\\\
+        h_t &= z \\odot h_{t-1} + (1 - z) \\odot \\tilde h
+
+    Parameters
+    ----------
+    units
+        Number of units n (the width of the state), a positive integer.
+    reset_after
+        ``True`` (the Keras default): the reset gate scales the recurrent term after the
+        product with U_h, and each gate has an input and a recurrent bias. ``False``: the
+        reset gate scales the state before the product, one bias per gate.
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    TypeError
+        If ``units`` is not an integer or ``reset_after`` not a bool.
+    ValueError
+        If ``units`` is smaller than 1.
+    """
+
+    def __init__(self, units: int, reset_after: bool = True, **kwargs: Any) -> None:
+        # Checked before the base class sees kwargs, so a bad call fails with our message.
+        units = check_positive_int("units", units)
+        reset_after = check_bool("reset_after", reset_after)
+        super().__init__(**kwargs)
+        self.units = units
+        self.reset_after = reset_after
+        #: What ``keras.layers.RNN`` reads: one state vector of ``units`` numbers ...
+        self.state_size = units
+        #: ... and an output of the same width (the output is the new state).
+        self.output_size = units
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Create the weights for inputs of ``input_shape[-1]`` features."""
+        features, n = input_shape[-1], self.units
+        self.kernel = self.add_weight(
+            shape=(features, 3 * n), initializer="glorot_uniform", name="kernel"
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(n, 3 * n), initializer="orthogonal", name="recurrent_kernel"
+        )
+        bias_shape = (2, 3 * n) if self.reset_after else (3 * n,)
+        self.bias = self.add_weight(shape=bias_shape, initializer="zeros", name="bias")
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev]`` (batch, n) to ``(h, [h])``."""
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        input_bias = self.bias[0] if self.reset_after else self.bias
+        x_z, x_r, x_h = ops.split(ops.matmul(inputs, self.kernel) + input_bias, 3, axis=-1)
+        if self.reset_after:
+            recurrent = ops.matmul(h_prev, self.recurrent_kernel) + self.bias[1]
+            h_z, h_r, h_h = ops.split(recurrent, 3, axis=-1)
+            z = ops.sigmoid(x_z + h_z)
+            r = ops.sigmoid(x_r + h_r)
+            h_tilde = ops.tanh(x_h + r * h_h)  # reset gate after the product with U_h
+        else:
+            U_z, U_r, U_h = ops.split(self.recurrent_kernel, 3, axis=-1)
+            z = ops.sigmoid(x_z + ops.matmul(h_prev, U_z))
+            r = ops.sigmoid(x_r + ops.matmul(h_prev, U_r))
+            h_tilde = ops.tanh(x_h + ops.matmul(r * h_prev, U_h))  # reset before U_h
+        h = z * h_prev + (1 - z) * h_tilde
+        return h, [h]
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, so that ``from_config`` rebuilds the cell."""
+        return {**super().get_config(), "units": self.units, "reset_after": self.reset_after}
+
+
+def ops_gru(
+    units: int,
+    *,
+    reset_after: bool = True,
+    return_sequences: bool = False,
+    return_state: bool = False,
+    name: str | None = None,
+    dtype: Any = None,
+) -> keras.layers.RNN:
+    """A GRU layer made of :class:`KerasOpsGRUCell` in ``keras.layers.RNN``.
+
+    It computes the same function as ``keras.layers.GRU(units, reset_after=...,
+    return_sequences=..., return_state=...)`` and holds the same weights in the same
+    layout, so ``set_weights`` copies one into the other.
+
+    Parameters
+    ----------
+    units
+        Number of units, a positive integer.
+    reset_after
+        See :class:`KerasOpsGRUCell`.
+    return_sequences
+        ``True``: return the output at every step, shape (batch, steps, units);
+        ``False``: the last one, shape (batch, units).
+    return_state
+        ``True``: also return the final state.
+    name
+        The layer's name; the cell is named ``f"{name}_cell"``.
+    dtype
+        The layer's and the cell's dtype policy, e.g. ``"float64"``; ``None`` for
+        Keras's default.
+    """
+    check_bool("return_sequences", return_sequences)
+    check_bool("return_state", return_state)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a str or None, got {type(name).__name__} {name!r}")
+    cell_name = f"{name}_cell" if name else None
+    cell = KerasOpsGRUCell(units, reset_after=reset_after, name=cell_name, dtype=dtype)
+    return keras.layers.RNN(
+        cell,
+        return_sequences=return_sequences,
+        return_state=return_state,
+        name=name,
+        dtype=dtype,
+    )
