@@ -1,0 +1,63 @@
+r"""The two squashing functions of recurrent cells, in NumPy: sigmoid and tanh.
+
+Gates use the logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, which maps any real
+number into (0, 1): a gate value is a fraction of something let through. Candidate states
+use :math:`\tanh`, which maps into (-1, 1). Keras (``keras.activations.sigmoid`` and
+``tanh``, the defaults of its recurrent layers) computes the same two functions; these
+agree with them to float precision.
+
+Written as the formula, ``1 / (1 + np.exp(-x))`` overflows for large negative ``x``
+(``np.exp(1000)`` is ``inf`` and NumPy warns); :func:`sigmoid` never calls ``exp`` on a
+positive number, so it gives 0 and 1 at the extremes without a warning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    r"""The logistic sigmoid, elementwise, without overflow.
+
+    .. math::
+
+        \sigma(x) = \frac{1}{1 + e^{-x}} =
+        \begin{cases}
+            \dfrac{1}{1 + e^{-x}} & x \ge 0 \\[1ex]
+            \dfrac{e^{x}}{1 + e^{x}} & x < 0
+        \end{cases}
+
+    Both branches are the same function; each is used where its ``exp`` sees a number
+    that is not positive (``e = exp(-|x|)``), so ``exp`` never overflows.
+
+    Parameters
+    ----------
+    x
+        A floating-point array (any shape). Its dtype is kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\sigma(x)`, with the shape and dtype of ``x``.
+    """
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    r"""The hyperbolic tangent, elementwise: :math:`\tanh(x) = (e^{x} - e^{-x}) / (e^{x} + e^{-x})`.
+
+    NumPy's ``np.tanh`` is already stable for large ``|x|`` (it saturates at -1 and 1).
+
+    Parameters
+    ----------
+    x
+        A floating-point array (any shape). Its dtype is kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\tanh(x)`, with the shape and dtype of ``x``.
+    """
+    return np.tanh(x)

@@ -1,0 +1,660 @@
+r"""What every recurrent layer does around its cell: one machinery for SimpleRNN, LSTM and GRU.
+
+A recurrent layer owns three weights, laid out exactly as in Keras (``k`` gates, ``n``
+units, ``m`` input features):
+
+=====================  ==========  ===================================================
+weight                 shape       content
+=====================  ==========  ===================================================
+``kernel``             (m, k n)    input weights, one column block per gate
+``recurrent_kernel``   (n, k n)    recurrent weights, the same column blocks
+``bias``               (k n,)      one bias per gate (GRU with ``reset_after=True``:
+                                   (2, k n), row 0 input biases, row 1 recurrent
+                                   biases); ``None`` when the layer has no bias
+=====================  ==========  ===================================================
+
+Running a batch of sequences of shape (batch, time, m) takes two stages, the structure
+fast implementations use:
+
+1. **The input projection**, for all time steps at once: ``x W + b`` does not depend on
+   the state, so the inputs are reshaped to (batch · time, m) and multiplied by the
+   kernel in one matrix product (:func:`input_projection`).
+2. **The recurrence**, one time step after the other: each step needs the state of the
+   step before, so this loop cannot be batched over time. Each kind of layer supplies
+   only its step (``simple_rnn_step``, ``lstm_step``, ``gru_step``); the loop, the checks
+   of inputs and initial states, ``go_backwards``, ``return_sequences`` and
+   ``return_state`` live here, once, in :class:`RecurrentLayer`.
+
+Arrays are never converted or broadcast silently: inputs and initial states must be
+NumPy arrays of the weights' dtype (float32 or float64) with exactly the expected shape,
+and computations run in that dtype. :meth:`RecurrentLayer.astype` returns a copy of a
+layer with its weights cast to another dtype.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from gru_companion.validation import check_bool, check_positive_int
+
+#: The dtypes a layer computes in.
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+#: Half-width of the uniform distribution of the biases drawn by ``initialized``.
+BIAS_SCALE = 0.1
+
+
+def split_gates(a: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """Split the last axis of ``a`` into ``k`` equal blocks, one per gate (views, no copy).
+
+    Parameters
+    ----------
+    a
+        An array whose last axis has ``k`` times ``units`` entries, such as a kernel
+        (m, k n), a recurrent kernel (n, k n), a bias (k n,) or a projection (batch, k n).
+    k
+        The number of gates.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The ``k`` blocks, in the order of the columns (Keras's gate order).
+    """
+    return tuple(np.split(a, k, axis=-1))
+
+
+def input_projection(inputs: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """The input part of every gate at every time step, in one matrix product.
+
+    Computes ``x_t W + b`` for all ``t`` at once: the inputs (batch, time, m) are reshaped
+    to (batch · time, m), multiplied by the kernel (m, k n), the bias is added, and the
+    result is reshaped back to (batch, time, k n).
+
+    Parameters
+    ----------
+    inputs
+        Sequences, shape (batch, time, m).
+    kernel
+        Input weights, shape (m, k n).
+    bias
+        The bias added to the input projection, shape (k n,), or ``None`` for none.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (batch, time, k n), in the dtype of ``inputs`` and ``kernel``.
+    """
+    batch, steps, features = inputs.shape
+    projection = inputs.reshape(batch * steps, features) @ kernel
+    if bias is not None:
+        projection = projection + bias
+    return projection.reshape(batch, steps, kernel.shape[1])
+
+
+@dataclass(frozen=True)
+class RecurrentRun:
+    """Everything a forward pass over a batch of sequences computed.
+
+    Attributes
+    ----------
+    inputs
+        The inputs in the order the layer read them, shape (batch, time, m): reversed in
+        time when the layer goes backwards.
+    initial_states
+        The states before the first step, one array (batch, n) per state (``h``, and
+        ``c`` for an LSTM); zeros when no initial state was given.
+    input_projection
+        ``x_t W + b`` for every step, shape (batch, time, k n) (see
+        :func:`input_projection`).
+    outputs
+        The output of every step, shape (batch, time, n), in the order of the steps
+        (reversed in time when the layer goes backwards, as Keras returns them).
+    states
+        The states after the last step, one array (batch, n) per state.
+    caches
+        With ``keep_cache=True``: one dictionary per step, in the order of the steps,
+        holding the step's gates, candidates and previous states by name (what a
+        backward pass needs). ``None`` otherwise.
+    """
+
+    inputs: np.ndarray
+    initial_states: tuple[np.ndarray, ...]
+    input_projection: np.ndarray
+    outputs: np.ndarray
+    states: tuple[np.ndarray, ...]
+    caches: list[dict[str, np.ndarray]] | None
+
+
+def _check_array_type(name: str, value: Any, what: str, dtype: np.dtype) -> np.ndarray:
+    """Raise ``TypeError`` unless ``value`` is a floating ndarray of exactly ``dtype``."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(
+            f"{name} must be a numpy.ndarray {what} of dtype {dtype}, got {type(value).__name__}"
+        )
+    if value.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must hold floating-point numbers of dtype {dtype} (the dtype of the "
+            f"layer's weights), got dtype {value.dtype}"
+        )
+    if value.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {value.dtype} but the layer's weights are {dtype}; nothing "
+            f"is cast silently: pass {name}.astype(np.{dtype}) or use "
+            f"layer.astype('{value.dtype}')"
+        )
+    return value
+
+
+def _check_shape(name: str, value: np.ndarray, labels: str, expected: tuple[int, ...]) -> None:
+    """Raise ``ValueError`` unless ``value.shape == expected``."""
+    if value.shape != expected:
+        raise ValueError(f"{name} must have shape {labels} = {expected}, got {value.shape}")
+
+
+def _check_finite(name: str, value: np.ndarray) -> None:
+    """Raise ``ValueError`` if ``value`` holds a NaN or an infinity, naming the first."""
+    bad = ~np.isfinite(value)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} must be finite, got {value[index]} at index {index} "
+            f"({int(bad.sum())} non-finite value(s) in all)"
+        )
+
+
+def _check_weight(name: str, value: Any) -> np.ndarray:
+    """Raise unless ``value`` is a float32 or float64 ndarray; return a copy."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if value.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must have dtype float32 or float64, got dtype {value.dtype}")
+    _check_finite(name, value)
+    return value.copy()
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise ``ValueError``."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}") from error
+    if result not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {result}")
+    return result
+
+
+def _rng(seed: Any) -> np.random.Generator:
+    """A generator from a non-negative integer seed (or a generator, returned as it is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            "seed must be a non-negative integer or a numpy.random.Generator, "
+            f"got {type(seed).__name__} {seed!r}"
+        )
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def _orthogonal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
+    """A (rows, cols) matrix with orthonormal rows or columns, as Keras's ``Orthogonal``."""
+    normal = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(normal)
+    q = q * np.sign(np.diag(r))
+    return q.T if rows < cols else q
+
+
+class RecurrentLayer:
+    """A recurrent layer in NumPy: weights, flags, and the loop over time steps.
+
+    Not used directly: :class:`~gru_companion.simple_rnn.NumpySimpleRNN`,
+    :class:`~gru_companion.lstm.NumpyLSTM` and :class:`~gru_companion.gru.NumpyGRU` add
+    their cell's step (:meth:`step`) and their gate and state names.
+
+    Parameters
+    ----------
+    kernel
+        Input weights, shape (m, k n): m input features, k gates, n units. float32 or
+        float64; the layer computes in this dtype.
+    recurrent_kernel
+        Recurrent weights, shape (n, k n), same dtype. Its number of rows sets ``units``.
+    bias
+        Biases of the shape the kind of layer needs (see :meth:`bias_shape`), same dtype,
+        or ``None`` for a layer without bias (Keras ``use_bias=False``).
+    return_sequences
+        ``True``: the output holds every step's output, shape (batch, time, n).
+        ``False``: only the last step's, shape (batch, n).
+    return_state
+        ``True``: calling the layer returns a list ``[output, *final_states]``.
+    go_backwards
+        ``True``: read each sequence from its last step to its first. As in Keras, the
+        returned sequence of outputs is then in that reversed order.
+
+    Raises
+    ------
+    TypeError
+        If a weight is not a float32 or float64 array, the weights' dtypes differ, or a
+        flag is not a bool.
+    ValueError
+        If a weight has the wrong shape or holds NaN or infinity, or there are no units.
+    """
+
+    #: The kind of layer, as Keras names it.
+    kind: ClassVar[str] = ""
+    #: The gates' names, in the order of the weights' column blocks.
+    gate_names: ClassVar[tuple[str, ...]] = ()
+    #: The states' names, in the order Keras returns them.
+    state_names: ClassVar[tuple[str, ...]] = ("h",)
+
+    def __init__(
+        self,
+        kernel: np.ndarray,
+        recurrent_kernel: np.ndarray,
+        bias: np.ndarray | None,
+        *,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+    ) -> None:
+        if not self.gate_names:
+            raise TypeError(
+                "RecurrentLayer is the shared machinery; use NumpySimpleRNN, NumpyLSTM or NumpyGRU"
+            )
+        self.return_sequences = check_bool("return_sequences", return_sequences)
+        self.return_state = check_bool("return_state", return_state)
+        self.go_backwards = check_bool("go_backwards", go_backwards)
+        k = len(self.gate_names)
+        recurrent_kernel = _check_weight("recurrent_kernel", recurrent_kernel)
+        kernel = _check_weight("kernel", kernel)
+        if recurrent_kernel.ndim != 2 or recurrent_kernel.shape[0] < 1:
+            raise ValueError(
+                f"recurrent_kernel must have shape (units, {k} * units) with units >= 1, "
+                f"got shape {recurrent_kernel.shape}"
+            )
+        units = recurrent_kernel.shape[0]
+        expected = (units, k * units)
+        _check_shape("recurrent_kernel", recurrent_kernel, f"(units, {k} * units)", expected)
+        if kernel.ndim != 2 or kernel.shape[0] < 1:
+            raise ValueError(
+                f"kernel must have shape (features, {k} * units) with features >= 1, "
+                f"got shape {kernel.shape}"
+            )
+        _check_shape("kernel", kernel, f"(features, {k} * units)", (kernel.shape[0], k * units))
+        if bias is not None:
+            bias = _check_weight("bias", bias)
+            _check_shape("bias", bias, self._bias_labels(), self.bias_shape(units))
+        for name, weight in (("recurrent_kernel", recurrent_kernel), ("bias", bias)):
+            if weight is not None and weight.dtype != kernel.dtype:
+                raise TypeError(
+                    f"all weights must have one dtype: kernel is {kernel.dtype}, "
+                    f"{name} is {weight.dtype}"
+                )
+        #: Input weights (m, k n), column blocks in the order of ``gate_names``.
+        self.kernel = kernel
+        #: Recurrent weights (n, k n), same blocks.
+        self.recurrent_kernel = recurrent_kernel
+        #: Biases, or ``None`` (no bias).
+        self.bias = bias
+
+    # ----------------------------------------------------------------- hooks of the kinds
+    def bias_shape(self, units: int) -> tuple[int, ...]:
+        """The shape of this layer's bias for ``units`` units: (k n,) by default."""
+        return (len(self.gate_names) * units,)
+
+    def _bias_labels(self) -> str:
+        return f"({len(self.gate_names)} * units,)"
+
+    @property
+    def input_bias(self) -> np.ndarray | None:
+        """The bias added to the input projection ``x W`` (the whole bias by default)."""
+        return self.bias
+
+    def step(
+        self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
+    ) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
+        """One time step: new states and the step's cache, from this step's projection.
+
+        Parameters
+        ----------
+        x_proj
+            This step's input projection ``x_t W + b``, shape (batch, k n).
+        states
+            The previous states, one array (batch, n) each.
+
+        Returns
+        -------
+        tuple
+            ``(new_states, cache)``: the new states (the first, ``h``, is the step's
+            output) and a dictionary of the step's intermediate values.
+        """
+        raise NotImplementedError("each kind of recurrent layer defines its step")
+
+    def _options(self) -> dict[str, Any]:
+        """The constructor's keyword arguments that describe this layer (flags)."""
+        return {
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+        }
+
+    # ------------------------------------------------------------------------ properties
+    @property
+    def units(self) -> int:
+        """Number of units n (the width of each state)."""
+        return self.recurrent_kernel.shape[0]
+
+    @property
+    def features(self) -> int:
+        """Number of input features m the layer expects."""
+        return self.kernel.shape[0]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the weights, which the layer computes in (float32 or float64)."""
+        return self.kernel.dtype
+
+    @property
+    def use_bias(self) -> bool:
+        """Whether the layer has a bias."""
+        return self.bias is not None
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights in Keras's order: ``[kernel, recurrent_kernel, bias]``.
+
+        Without a bias the list has two arrays, as Keras's ``get_weights()``.
+        """
+        weights = [self.kernel, self.recurrent_kernel]
+        if self.bias is not None:
+            weights.append(self.bias)
+        return [weight.copy() for weight in weights]
+
+    def get_config(self) -> dict[str, Any]:
+        """The layer's settings, with Keras's names: ``units``, ``use_bias``, flags, dtype."""
+        return {
+            "units": self.units,
+            "features": self.features,
+            "use_bias": self.use_bias,
+            "dtype": str(self.dtype),
+            **self._options(),
+        }
+
+    def astype(self, dtype: Any) -> Self:
+        """A copy of this layer with its weights cast to ``dtype`` (float32 or float64)."""
+        dtype = _check_dtype(dtype)
+        weights = [self.kernel, self.recurrent_kernel, self.bias]
+        cast = [None if w is None else w.astype(dtype) for w in weights]
+        return type(self)(*cast, **self._options())
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{type(self).__name__}({settings})"
+
+    @classmethod
+    def initialized(
+        cls,
+        features: int,
+        units: int,
+        *,
+        seed: int | np.random.Generator = 0,
+        dtype: Any = "float64",
+        use_bias: bool = True,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        **options: Any,
+    ) -> Self:
+        """A layer with seeded random weights.
+
+        The kernel is drawn Glorot-uniform and the recurrent kernel orthogonal, as Keras
+        initializes them; the biases are drawn uniformly from [-0.1, 0.1] (Keras starts
+        them at zero; non-zero biases let a test see a bias in the wrong place).
+
+        Parameters
+        ----------
+        features
+            Number of input features m, a positive integer.
+        units
+            Number of units n, a positive integer.
+        seed
+            A non-negative integer seed or a ``numpy.random.Generator``.
+        dtype
+            ``"float32"`` or ``"float64"`` (default).
+        use_bias
+            ``False``: a layer without bias.
+        return_sequences, return_state, go_backwards
+            As in the constructor.
+        **options
+            Settings of the kind of layer (``reset_after`` for a GRU).
+
+        Raises
+        ------
+        TypeError
+            If ``features``, ``units`` or ``seed`` is not an integer, or a flag is not a
+            bool.
+        ValueError
+            If ``features`` or ``units`` is smaller than 1, ``seed`` is negative, or
+            ``dtype`` is not float32 or float64.
+        """
+        features = check_positive_int("features", features)
+        units = check_positive_int("units", units)
+        dtype = _check_dtype(dtype)
+        use_bias = check_bool("use_bias", use_bias)
+        rng = _rng(seed)
+        k = len(cls.gate_names)
+        limit = np.sqrt(6.0 / (features + k * units))
+        kernel = rng.uniform(-limit, limit, size=(features, k * units))
+        recurrent_kernel = _orthogonal(rng, units, k * units)
+        layer = cls(  # built once in float64 to learn the bias shape, then cast
+            kernel,
+            recurrent_kernel,
+            None,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            **options,
+        )
+        bias = None
+        if use_bias:
+            bias = rng.uniform(-BIAS_SCALE, BIAS_SCALE, size=layer.bias_shape(units))
+        weights = [w if w is None else w.astype(dtype) for w in (kernel, recurrent_kernel, bias)]
+        return cls(*weights, **layer._options())
+
+    # ------------------------------------------------------------------------ the checks
+    def check_inputs(self, inputs: Any) -> np.ndarray:
+        """Return ``inputs`` if it is a batch of sequences this layer can read, else raise.
+
+        Parameters
+        ----------
+        inputs
+            Expected: a NumPy array of shape (batch, time, features), in the dtype of the
+            weights, finite, with at least one sequence and one time step.
+
+        Raises
+        ------
+        TypeError
+            If ``inputs`` is not a NumPy array, not floating point, or not of the
+            weights' dtype.
+        ValueError
+            If it does not have 3 dimensions, has the wrong number of features, no
+            sequence, no time step, or holds NaN or infinity.
+        """
+        what = "of shape (batch, time, features)"
+        inputs = _check_array_type("inputs", inputs, what, self.dtype)
+        if inputs.ndim != 3:
+            raise ValueError(
+                f"inputs must have 3 dimensions (batch, time, features), got {inputs.ndim} "
+                f"(shape {inputs.shape})"
+            )
+        batch, steps, features = inputs.shape
+        if features != self.features:
+            raise ValueError(
+                f"inputs must have {self.features} features (the kernel has "
+                f"{self.features} rows), got {features} (shape {inputs.shape})"
+            )
+        if steps == 0:
+            raise ValueError(
+                f"inputs must have at least one time step, got 0 (shape {inputs.shape})"
+            )
+        if batch == 0:
+            raise ValueError(f"inputs must hold at least one sequence, got shape {inputs.shape}")
+        _check_finite("inputs", inputs)
+        return inputs
+
+    def check_states(self, states: Any, batch: int, name: str = "initial_state") -> tuple:
+        """Return the states as a tuple of arrays (batch, n) if they fit, else raise.
+
+        Parameters
+        ----------
+        states
+            ``None`` (zeros), or one array (batch, n) per state: a list ``[h, c]`` for an
+            LSTM; an array ``h`` or a list ``[h]`` for the others. Each in the dtype of
+            the weights and finite.
+        batch
+            The batch size of the inputs.
+        name
+            The argument's name, used in the messages.
+
+        Raises
+        ------
+        TypeError
+            If a state is not a NumPy array of the weights' dtype, or an LSTM gets a
+            single array.
+        ValueError
+            If the number of states or a state's shape is wrong, or a state holds NaN or
+            infinity.
+        """
+        count = len(self.state_names)
+        labels = ", ".join(self.state_names)
+        if states is None:
+            return tuple(np.zeros((batch, self.units), dtype=self.dtype) for _ in range(count))
+        if isinstance(states, np.ndarray) and count == 1:
+            states = [states]
+        if not isinstance(states, list | tuple):
+            raise TypeError(
+                f"{name} must be a list [{labels}] of {count} numpy.ndarray(s), "
+                f"got {type(states).__name__}"
+            )
+        if len(states) != count:
+            raise ValueError(
+                f"{name} must hold {count} array(s) [{labels}] for a {self.kind}, got {len(states)}"
+            )
+        for index, (state, state_name) in enumerate(zip(states, self.state_names, strict=True)):
+            label = f"{name}[{index}] ({state_name})"
+            _check_array_type(label, state, "of shape (batch, units)", self.dtype)
+            _check_shape(label, state, "(batch, units)", (batch, self.units))
+            _check_finite(label, state)
+        return tuple(states)
+
+    # --------------------------------------------------------------------- forward pass
+    def run(
+        self, inputs: np.ndarray, initial_state: Any = None, *, keep_cache: bool = False
+    ) -> RecurrentRun:
+        """Run the layer over a batch of sequences and keep everything it computed.
+
+        The input projection of all steps is one matrix product
+        (:func:`input_projection`); then :meth:`step` runs once per time step, each step
+        reading the states the step before left.
+
+        Parameters
+        ----------
+        inputs
+            Shape (batch, time, features), in the weights' dtype (see
+            :meth:`check_inputs`).
+        initial_state
+            ``None`` for zeros, else the states before the first step (see
+            :meth:`check_states`).
+        keep_cache
+            ``True``: also keep each step's intermediate values (gates, candidates,
+            previous states) in :attr:`RecurrentRun.caches`.
+
+        Returns
+        -------
+        RecurrentRun
+            Inputs as read, initial states, projection, every step's output, final
+            states, and the caches.
+        """
+        keep_cache = check_bool("keep_cache", keep_cache)
+        inputs = self.check_inputs(inputs)
+        batch, steps, _ = inputs.shape
+        initial_states = self.check_states(initial_state, batch)
+        seen = inputs[:, ::-1] if self.go_backwards else inputs
+        x_proj = input_projection(seen, self.kernel, self.input_bias)
+        outputs = np.empty((batch, steps, self.units), dtype=self.dtype)
+        caches: list[dict[str, np.ndarray]] = []
+        states = initial_states
+        for t in range(steps):
+            states, cache = self.step(x_proj[:, t], states)
+            outputs[:, t] = states[0]  # a recurrent layer's output is its state h
+            if keep_cache:
+                caches.append(cache)
+        return RecurrentRun(
+            inputs=seen,
+            initial_states=initial_states,
+            input_projection=x_proj,
+            outputs=outputs,
+            states=states,
+            caches=caches if keep_cache else None,
+        )
+
+    def __call__(
+        self, inputs: np.ndarray, initial_state: Any = None
+    ) -> np.ndarray | list[np.ndarray]:
+        """Compute what the Keras layer with these weights and flags returns.
+
+        Parameters
+        ----------
+        inputs
+            Shape (batch, time, features), in the weights' dtype.
+        initial_state
+            ``None`` for zeros, else the states before the first step: an array ``h``
+            (or ``[h]``), or ``[h, c]`` for an LSTM.
+
+        Returns
+        -------
+        numpy.ndarray or list of numpy.ndarray
+            The output, (batch, time, n) with ``return_sequences`` else (batch, n); with
+            ``return_state`` the list ``[output, *final_states]``.
+        """
+        result = self.run(inputs, initial_state)
+        output = result.outputs if self.return_sequences else result.outputs[:, -1].copy()
+        if self.return_state:
+            return [output, *result.states]
+        return output
+
+    def cell(self, x: np.ndarray, states: Any = None) -> tuple[np.ndarray, ...]:
+        """One time step from an input ``x_t`` (what a Keras cell computes).
+
+        Parameters
+        ----------
+        x
+            The inputs of one time step, shape (batch, features), in the weights' dtype.
+        states
+            The previous states, as ``initial_state`` of :meth:`run` (``None``: zeros).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The new states, ``(h,)`` or ``(h, c)``; ``h`` is the step's output.
+        """
+        x = _check_array_type("x", x, "of shape (batch, features)", self.dtype)
+        if x.ndim != 2:
+            raise ValueError(
+                f"x must have 2 dimensions (batch, features), got {x.ndim} (shape {x.shape})"
+            )
+        if x.shape[1] != self.features or x.shape[0] == 0:
+            raise ValueError(
+                f"x must have shape (batch, features) with batch >= 1 and features = "
+                f"{self.features}, got {x.shape}"
+            )
+        _check_finite("x", x)
+        states = self.check_states(states, x.shape[0], name="states")
+        x_proj = x @ self.kernel
+        if self.input_bias is not None:
+            x_proj = x_proj + self.input_bias
+        new_states, _ = self.step(x_proj, states)
+        return new_states
