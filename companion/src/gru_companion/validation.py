@@ -11,6 +11,8 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 
 def check_positive_int(name: str, value: Any) -> int:
     """Return ``value`` if it is an integer >= 1, else raise.
@@ -51,4 +53,126 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     if value not in options:
         allowed = ", ".join(repr(option) for option in options)
         raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+    return value
+
+
+def check_int_at_least(name: str, value: Any, minimum: int) -> int:
+    """Return ``value`` if it is an integer >= ``minimum``, else raise.
+
+    Parameters
+    ----------
+    name
+        The argument's name, used in the error message.
+    value
+        The value to check. ``bool`` is rejected although it subclasses ``int``.
+    minimum
+        The smallest value allowed.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer.
+    ValueError
+        If ``value`` is smaller than ``minimum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}"
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_open_fraction(name: str, value: Any) -> float:
+    """Return ``value`` as a ``float`` if it is a real number strictly between 0 and 1.
+
+    Parameters
+    ----------
+    name
+        The argument's name, used in the error message.
+    value
+        The value to check. ``bool`` is rejected.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If ``value`` is not strictly between 0 and 1 (NaN included).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a number strictly between 0 and 1, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if not 0.0 < float(value) < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {value}")
+    return float(value)
+
+
+def check_rng(name: str, value: Any) -> np.random.Generator:
+    """Return a NumPy random ``Generator`` from a seed or a generator, else raise.
+
+    Parameters
+    ----------
+    name
+        The argument's name, used in the error message.
+    value
+        A non-negative integer seed (turned into ``numpy.random.default_rng(value)``), or a
+        ``numpy.random.Generator``, returned as it is (drawing from it advances its state).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither an integer nor a ``numpy.random.Generator``.
+    ValueError
+        If ``value`` is a negative integer.
+    """
+    if isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a non-negative integer seed or a numpy.random.Generator, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer seed, got {value}")
+    return np.random.default_rng(int(value))
+
+
+def check_ndarray(
+    name: str, value: Any, *, ndim: int | None = None, kinds: str = "biuf"
+) -> np.ndarray:
+    """Return ``value`` if it is a NumPy array of the expected rank and kind, else raise.
+
+    Parameters
+    ----------
+    name
+        The argument's name, used in the error message.
+    value
+        The value to check. Lists are not converted: an ``numpy.ndarray`` is required.
+    ndim
+        The number of dimensions required, or ``None`` for any.
+    kinds
+        The ``dtype.kind`` letters allowed: ``"b"`` bool, ``"i"`` signed integer,
+        ``"u"`` unsigned integer, ``"f"`` floating point.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a ``numpy.ndarray`` or its dtype is not of an allowed kind.
+    ValueError
+        If ``value`` does not have ``ndim`` dimensions.
+    """
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if value.dtype.kind not in kinds:
+        names = {"b": "bool", "i": "int", "u": "unsigned int", "f": "float"}
+        allowed = ", ".join(names.get(kind, kind) for kind in kinds)
+        raise TypeError(f"{name} must have a dtype of kind {allowed}; got dtype {value.dtype}")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(
+            f"{name} must have {ndim} dimensions, got {value.ndim} (shape {value.shape})"
+        )
     return value
