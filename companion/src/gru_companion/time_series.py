@@ -20,7 +20,7 @@ import numpy as np
 from .validation import check_bool, check_int_at_least, check_ndarray, check_open_fraction
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Series:
     """A yearly time series. Checked when created: 1-D arrays of equal length, increasing
     years, finite values.
@@ -55,7 +55,7 @@ class Series:
             raise TypeError(f"name must be a str, got {type(self.name).__name__}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WindowedSplits:
     """Windows of a series for one-step forecasting, split chronologically.
 
