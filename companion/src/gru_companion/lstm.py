@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from gru_companion.activations import sigmoid, tanh
-from gru_companion.recurrent_layer import RecurrentLayer, split_gates
+from gru_companion.recurrent_layer import RecurrentLayer, StepGradients, split_gates
 
 
 def lstm_step(
@@ -60,6 +60,63 @@ def lstm_step(
     h = o * tanh(c)
     cache = {"h_prev": h_prev, "c_prev": c_prev, "i": i, "f": f, "c_tilde": c_tilde, "o": o, "c": c}
     return h, c, cache
+
+
+def lstm_step_backward(
+    dh: np.ndarray, dc: np.ndarray, cache: dict[str, np.ndarray], recurrent_kernel: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""The backward pass of :func:`lstm_step`.
+
+    From :math:`h_t = o \odot \tanh(c_t)` and :math:`c_t = f \odot c_{t-1} + i \odot
+    \tilde c`, the cell state's total gradient is
+
+    .. math::
+
+        \delta c_t = \frac{\partial L}{\partial c_t}
+            + \frac{\partial L}{\partial h_t} \odot o \odot (1 - \tanh^2 c_t),
+        \qquad
+        \frac{\partial L}{\partial c_{t-1}} = \delta c_t \odot f,
+
+    an element-wise product with the forget gate only: the LSTM's additive path. The
+    gates' pre-activations get :math:`\delta c_t \odot \tilde c \odot i(1 - i)`,
+    :math:`\delta c_t \odot c_{t-1} \odot f(1 - f)`,
+    :math:`\delta c_t \odot i \odot (1 - \tilde c^2)` and
+    :math:`\partial L / \partial h_t \odot \tanh c_t \odot o(1 - o)`; with
+    :math:`\delta a` those four blocks side by side,
+    :math:`\partial L / \partial h_{t-1} = \delta a\, U^\top`.
+
+    Parameters
+    ----------
+    dh
+        :math:`\partial L / \partial h_t`, shape (batch, n), total (output and next step).
+    dc
+        :math:`\partial L / \partial c_t` from the next step, shape (batch, n).
+    cache
+        The step's cache from :func:`lstm_step`.
+    recurrent_kernel
+        :math:`[U_i | U_f | U_c | U_o]`, shape (n, 4n).
+
+    Returns
+    -------
+    tuple
+        ``(dx_proj, dh_prev, dc_prev, d_recurrent_kernel)``: the gradients of the step's
+        input projection (batch, 4n), of :math:`h_{t-1}` and :math:`c_{t-1}` (batch, n),
+        and this step's part of the gradient of :math:`U` (n, 4n).
+    """
+    h_prev, c_prev, c = cache["h_prev"], cache["c_prev"], cache["c"]
+    i, f, c_tilde, o = cache["i"], cache["f"], cache["c_tilde"], cache["o"]
+    tanh_c = tanh(c)  # recomputed: one tanh is cheaper to redo than to keep
+    do = dh * tanh_c  # h_t = o * tanh(c_t)
+    dc = dc + dh * o * (1 - tanh_c**2)  # c_t reaches L directly (next step) and through h_t
+    di, df, dc_tilde = dc * c_tilde, dc * c_prev, dc * i  # c_t = f * c_{t-1} + i * c~
+    da = np.concatenate(  # through the activations: sigma' = s(1 - s), tanh' = 1 - t^2
+        [di * i * (1 - i), df * f * (1 - f), dc_tilde * (1 - c_tilde**2), do * o * (1 - o)],
+        axis=1,
+    )
+    d_recurrent_kernel = h_prev.T @ da  # every block reads h_{t-1} U
+    dh_prev = da @ recurrent_kernel.T
+    dc_prev = dc * f  # the cell's additive path: only the forget gate scales it
+    return da, dh_prev, dc_prev, d_recurrent_kernel
 
 
 class NumpyLSTM(RecurrentLayer):
@@ -98,3 +155,12 @@ class NumpyLSTM(RecurrentLayer):
         """One step of :func:`lstm_step` with this layer's recurrent kernel."""
         h, c, cache = lstm_step(x_proj, states[0], states[1], self.recurrent_kernel)
         return (h, c), cache
+
+    def step_backward(
+        self, d_states: tuple[np.ndarray, ...], cache: dict[str, np.ndarray]
+    ) -> StepGradients:
+        """The backward pass of one step: :func:`lstm_step_backward`."""
+        dx_proj, dh_prev, dc_prev, d_u = lstm_step_backward(
+            d_states[0], d_states[1], cache, self.recurrent_kernel
+        )
+        return StepGradients(dx_proj, (dh_prev, dc_prev), d_u, None)

@@ -29,13 +29,20 @@ Arrays are never converted or broadcast silently: inputs and initial states must
 NumPy arrays of the weights' dtype (float32 or float64) with exactly the expected shape,
 and computations run in that dtype. :meth:`RecurrentLayer.astype` returns a copy of a
 layer with its weights cast to another dtype.
+
+**Backpropagation through time** runs the same two stages in reverse
+(:meth:`RecurrentLayer.backward`): the recurrence backwards, from the last step to the
+first, each kind supplying only the backward pass of its step (``simple_rnn_step_backward``,
+``lstm_step_backward``, ``gru_step_backward``, beside the forward steps), then the
+gradients of the input projection for all steps at once, in two matrix products
+(:func:`input_projection_backward`).
 """
 
 from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 
@@ -93,6 +100,110 @@ def input_projection(inputs: np.ndarray, kernel: np.ndarray, bias: np.ndarray | 
     if bias is not None:
         projection = projection + bias
     return projection.reshape(batch, steps, kernel.shape[1])
+
+
+def input_projection_backward(
+    inputs: np.ndarray, kernel: np.ndarray, d_projection: np.ndarray, *, use_bias: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""The gradients of :func:`input_projection`, for all time steps in one product each.
+
+    The projection is :math:`P = X W + b` with :math:`X` the inputs reshaped to
+    (batch · time, m). Given :math:`\partial L / \partial P`, the gradients are
+    :math:`\partial L / \partial X = (\partial L / \partial P)\, W^\top`,
+    :math:`\partial L / \partial W = X^\top (\partial L / \partial P)` (the sum over all
+    steps and sequences is inside this product) and :math:`\partial L / \partial b` the
+    sum of :math:`\partial L / \partial P` over all steps and sequences.
+
+    Parameters
+    ----------
+    inputs
+        The inputs the projection was computed from, shape (batch, time, m).
+    kernel
+        Input weights, shape (m, k n).
+    d_projection
+        :math:`\partial L / \partial P`, shape (batch, time, k n).
+    use_bias
+        Whether a bias was added (``False``: no bias gradient).
+
+    Returns
+    -------
+    tuple
+        ``(d_inputs, d_kernel, d_bias)``: shapes (batch, time, m), (m, k n) and (k n,),
+        ``d_bias`` ``None`` without a bias.
+    """
+    batch, steps, features = inputs.shape
+    d_flat = d_projection.reshape(batch * steps, kernel.shape[1])
+    d_kernel = inputs.reshape(batch * steps, features).T @ d_flat
+    d_inputs = (d_flat @ kernel.T).reshape(batch, steps, features)
+    d_bias = d_flat.sum(axis=0) if use_bias else None
+    return d_inputs, d_kernel, d_bias
+
+
+class StepGradients(NamedTuple):
+    r"""What the backward pass of one time step returns (see :meth:`RecurrentLayer.step_backward`).
+
+    Attributes
+    ----------
+    x_proj
+        :math:`\partial L / \partial (x_t W + b)`, shape (batch, k n): the gradient of the
+        step's input projection.
+    states
+        :math:`\partial L / \partial` each previous state (``h``, and ``c`` for an LSTM),
+        each (batch, n).
+    recurrent_kernel
+        This step's contribution to :math:`\partial L / \partial U`, shape (n, k n).
+    recurrent_bias
+        This step's contribution to the gradient of the recurrent biases (a GRU with
+        ``reset_after=True`` and a bias: shape (k n,)); ``None`` for the other layers.
+    """
+
+    x_proj: np.ndarray
+    states: tuple[np.ndarray, ...]
+    recurrent_kernel: np.ndarray
+    recurrent_bias: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class RecurrentGradients:
+    r"""The gradients of a loss with respect to everything a recurrent layer read.
+
+    Returned by :meth:`RecurrentLayer.backward`. The weights' gradients have the names and
+    shapes of the weights (Keras's layout).
+
+    Attributes
+    ----------
+    inputs
+        :math:`\partial L / \partial x`, shape (batch, time, m), in the order of the
+        inputs as given (not reversed, also with ``go_backwards``).
+    initial_states
+        :math:`\partial L` with respect to each initial state (``h``, and ``c`` for an
+        LSTM), each (batch, n).
+    kernel
+        :math:`\partial L / \partial` ``kernel``, shape (m, k n).
+    recurrent_kernel
+        :math:`\partial L / \partial` ``recurrent_kernel``, shape (n, k n).
+    bias
+        :math:`\partial L / \partial` ``bias``, the bias's shape; ``None`` without a bias.
+    step_states
+        With ``keep_state_gradients=True``: one array (batch, time + 1, n) per state, whose
+        entry ``[:, t]`` is the gradient with respect to the state after ``t`` steps (``t =
+        0``: the initial state), counted in the order the layer read the steps. ``None``
+        otherwise.
+    """
+
+    inputs: np.ndarray
+    initial_states: tuple[np.ndarray, ...]
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray | None
+    step_states: tuple[np.ndarray, ...] | None = None
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """The weights' gradients by name, in Keras's order (``bias`` left out if ``None``)."""
+        named = {"kernel": self.kernel, "recurrent_kernel": self.recurrent_kernel}
+        if self.bias is not None:
+            named["bias"] = self.bias
+        return named
 
 
 @dataclass(frozen=True)
@@ -333,6 +444,34 @@ class RecurrentLayer:
             output) and a dictionary of the step's intermediate values.
         """
         raise NotImplementedError("each kind of recurrent layer defines its step")
+
+    def step_backward(
+        self, d_states: tuple[np.ndarray, ...], cache: dict[str, np.ndarray]
+    ) -> StepGradients:
+        r"""The backward pass of one time step: from the gradients of its new states.
+
+        Parameters
+        ----------
+        d_states
+            :math:`\partial L / \partial` each new state of the step (``h``, and ``c``
+            for an LSTM), each (batch, n): the total gradient, from the step's output and
+            from the steps after it.
+        cache
+            The step's cache, as :meth:`step` returned it.
+
+        Returns
+        -------
+        StepGradients
+            The gradients of the step's input projection, of the previous states and of
+            the recurrent weights.
+        """
+        raise NotImplementedError("each kind of recurrent layer defines its step's backward pass")
+
+    def _bias_gradient(
+        self, d_input_bias: np.ndarray | None, d_recurrent_bias: np.ndarray | None
+    ) -> np.ndarray | None:
+        """The gradient of ``bias`` from those of the input and recurrent biases."""
+        return d_input_bias
 
     def _options(self) -> dict[str, Any]:
         """The constructor's keyword arguments that describe this layer (flags)."""
@@ -658,3 +797,155 @@ class RecurrentLayer:
             x_proj = x_proj + self.input_bias
         new_states, _ = self.step(x_proj, states)
         return new_states
+
+    # -------------------------------------------------------------------- backward pass
+    def _check_run(self, run: Any) -> RecurrentRun:
+        """Return ``run`` if it is a cached forward pass of a layer of this shape, else raise."""
+        if not isinstance(run, RecurrentRun):
+            raise TypeError(
+                "run must be the RecurrentRun that layer.run(inputs, initial_state, "
+                f"keep_cache=True) returned, got {type(run).__name__}"
+            )
+        if run.caches is None:
+            raise ValueError(
+                "run holds no per-step caches: the backward pass needs them; call "
+                "layer.run(inputs, initial_state, keep_cache=True)"
+            )
+        expected = (run.inputs.shape[0], run.inputs.shape[1], self.kernel.shape[1])
+        if (
+            run.inputs.shape[2] != self.features
+            or run.input_projection.shape != expected
+            or run.outputs.shape[2] != self.units
+            or run.inputs.dtype != self.dtype
+            or len(run.caches) != run.inputs.shape[1]
+        ):
+            raise ValueError(
+                f"run does not come from this layer ({self.features} features, "
+                f"{self.units} units, {self.dtype}): it read inputs of shape "
+                f"{run.inputs.shape} and dtype {run.inputs.dtype} into {run.outputs.shape[2]} "
+                "units"
+            )
+        return run
+
+    def _check_gradient(self, name: str, value: Any, expected: tuple[int, ...], labels: str):
+        """Raise unless ``value`` is a finite array of the weights' dtype and ``expected`` shape."""
+        _check_array_type(name, value, f"of shape {labels}", self.dtype)
+        _check_shape(name, value, labels, expected)
+        _check_finite(name, value)
+        return value
+
+    def backward(
+        self,
+        run: RecurrentRun,
+        d_output: np.ndarray | None = None,
+        d_states: Any = None,
+        *,
+        keep_state_gradients: bool = False,
+    ) -> RecurrentGradients:
+        r"""Backpropagation through time: the gradients of a loss from those of the outputs.
+
+        Given :math:`\partial L / \partial` (what the layer returned), computes
+        :math:`\partial L` with respect to the inputs, the initial states and each weight.
+        The recurrence runs backwards, from the last step read to the first: at each step
+        the gradient of the state :math:`h_t` is the sum of what reaches it from the
+        output at step :math:`t` (with ``return_sequences``, or at the last step) and what
+        flows back from step :math:`t + 1`; :meth:`step_backward` turns it into the
+        gradients of the step's input projection, of the previous states and of the
+        recurrent weights (summed over the steps). The kernel's, the input biases' and
+        the inputs' gradients are then computed for all steps at once
+        (:func:`input_projection_backward`), mirroring the forward pass.
+
+        Parameters
+        ----------
+        run
+            The forward pass, from :meth:`run` with ``keep_cache=True`` (the layer's
+            weights must not have changed since).
+        d_output
+            :math:`\partial L / \partial` output: shape (batch, time, n) with
+            ``return_sequences`` (in the order the layer returned the outputs, reversed
+            in time with ``go_backwards``), else (batch, n). ``None``: the loss does not
+            depend on the output.
+        d_states
+            With ``return_state``: :math:`\partial L / \partial` the returned final
+            states, as ``initial_state`` of :meth:`run` (an array ``h`` or ``[h]``,
+            ``[h, c]`` for an LSTM). ``None``: the loss does not depend on them.
+        keep_state_gradients
+            ``True``: also return the gradient with respect to the state after every step
+            (:attr:`RecurrentGradients.step_states`).
+
+        Returns
+        -------
+        RecurrentGradients
+            The gradients, named and shaped like the inputs, initial states and weights.
+
+        Raises
+        ------
+        TypeError
+            If ``run`` is not a :class:`RecurrentRun`, or a gradient is not a NumPy array
+            of the weights' dtype.
+        ValueError
+            If ``run`` has no caches or does not fit the layer, a gradient has the wrong
+            shape or is not finite, ``d_states`` is given to a layer without
+            ``return_state``, or neither gradient is given.
+        """
+        keep_state_gradients = check_bool("keep_state_gradients", keep_state_gradients)
+        run = self._check_run(run)
+        batch, steps, _ = run.inputs.shape
+        n = self.units
+        if d_output is None and d_states is None:
+            raise ValueError(
+                "nothing to backpropagate: give d_output (the gradient of the loss with "
+                "respect to the output), d_states (with return_state=True), or both"
+            )
+        if d_output is not None:
+            if self.return_sequences:
+                expected, labels = (batch, steps, n), "(batch, time, units)"
+            else:
+                expected, labels = (batch, n), "(batch, units)"
+            self._check_gradient("d_output", d_output, expected, labels)
+        if d_states is not None and not self.return_state:
+            raise ValueError(
+                "d_states is the gradient of the final states the layer returns with "
+                "return_state=True; this layer has return_state=False (pass the gradient "
+                "of the last output as d_output)"
+            )
+        d_now = self.check_states(d_states, batch, name="d_states")  # zeros when None
+        if d_output is not None and not self.return_sequences:
+            d_now = (d_now[0] + d_output, *d_now[1:])  # the output is the last state h_T
+        d_x_proj = np.empty_like(run.input_projection)
+        d_recurrent_kernel = np.zeros_like(self.recurrent_kernel)
+        d_recurrent_bias = None
+        step_states = None
+        if keep_state_gradients:
+            step_states = tuple(
+                np.empty((batch, steps + 1, n), dtype=self.dtype) for _ in self.state_names
+            )
+        for t in reversed(range(steps)):
+            if d_output is not None and self.return_sequences:
+                # h_t is the step's output and the next step's state: both gradients add
+                d_now = (d_now[0] + d_output[:, t], *d_now[1:])
+            if step_states is not None:
+                for kept, d_state in zip(step_states, d_now, strict=True):
+                    kept[:, t + 1] = d_state
+            step = self.step_backward(d_now, run.caches[t])
+            d_x_proj[:, t] = step.x_proj
+            d_recurrent_kernel += step.recurrent_kernel  # U is shared by every step
+            if step.recurrent_bias is not None:
+                if d_recurrent_bias is None:
+                    d_recurrent_bias = np.zeros_like(step.recurrent_bias)
+                d_recurrent_bias += step.recurrent_bias
+            d_now = step.states
+        if step_states is not None:
+            for kept, d_state in zip(step_states, d_now, strict=True):
+                kept[:, 0] = d_state
+        d_seen, d_kernel, d_input_bias = input_projection_backward(
+            run.inputs, self.kernel, d_x_proj, use_bias=self.input_bias is not None
+        )
+        return RecurrentGradients(
+            inputs=d_seen[:, ::-1] if self.go_backwards else d_seen,  # back to the given order
+            initial_states=tuple(d_now),
+            kernel=d_kernel,
+            recurrent_kernel=d_recurrent_kernel,
+            bias=self._bias_gradient(d_input_bias, d_recurrent_bias),
+            step_states=step_states,
+        )

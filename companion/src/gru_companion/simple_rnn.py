@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from gru_companion.activations import tanh
-from gru_companion.recurrent_layer import RecurrentLayer
+from gru_companion.recurrent_layer import RecurrentLayer, StepGradients
 
 
 def simple_rnn_step(
@@ -44,6 +44,46 @@ def simple_rnn_step(
     """
     h = tanh(x_proj + h_prev @ recurrent_kernel)
     return h, {"h_prev": h_prev, "h": h}
+
+
+def simple_rnn_step_backward(
+    dh: np.ndarray, cache: dict[str, np.ndarray], recurrent_kernel: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The backward pass of :func:`simple_rnn_step`.
+
+    With :math:`a_t = x_t W + b + h_{t-1} U` and :math:`h_t = \tanh(a_t)`:
+
+    .. math::
+
+        \frac{\partial L}{\partial a_t} = \frac{\partial L}{\partial h_t} \odot (1 - h_t^2),
+        \qquad
+        \frac{\partial L}{\partial h_{t-1}} = \frac{\partial L}{\partial a_t} U^\top,
+        \qquad
+        \frac{\partial L}{\partial U} \mathrel{+}= h_{t-1}^\top
+        \frac{\partial L}{\partial a_t}.
+
+    Parameters
+    ----------
+    dh
+        :math:`\partial L / \partial h_t`, shape (batch, n): the total gradient of the
+        step's new state (from its output and from the next step).
+    cache
+        The step's cache from :func:`simple_rnn_step` (``h_prev``, ``h``).
+    recurrent_kernel
+        :math:`U`, shape (n, n).
+
+    Returns
+    -------
+    tuple
+        ``(dx_proj, dh_prev, d_recurrent_kernel)``: the gradients of the step's input
+        projection :math:`x_t W + b` (batch, n), of :math:`h_{t-1}` (batch, n), and this
+        step's part of the gradient of :math:`U` (n, n).
+    """
+    h_prev, h = cache["h_prev"], cache["h"]
+    da = dh * (1 - h**2)  # through tanh: tanh'(a_t) = 1 - tanh(a_t)^2 = 1 - h_t^2
+    d_recurrent_kernel = h_prev.T @ da  # a_t = x_t W + b + h_{t-1} U, summed over the batch
+    dh_prev = da @ recurrent_kernel.T  # the only path from h_{t-1} to h_t goes through U
+    return da, dh_prev, d_recurrent_kernel  # da is also the gradient of x_t W + b
 
 
 class NumpySimpleRNN(RecurrentLayer):
@@ -78,3 +118,10 @@ class NumpySimpleRNN(RecurrentLayer):
         """One step of :func:`simple_rnn_step` with this layer's recurrent kernel."""
         h, cache = simple_rnn_step(x_proj, states[0], self.recurrent_kernel)
         return (h,), cache
+
+    def step_backward(
+        self, d_states: tuple[np.ndarray, ...], cache: dict[str, np.ndarray]
+    ) -> StepGradients:
+        """The backward pass of one step: :func:`simple_rnn_step_backward`."""
+        dx_proj, dh_prev, d_u = simple_rnn_step_backward(d_states[0], cache, self.recurrent_kernel)
+        return StepGradients(dx_proj, (dh_prev,), d_u, None)
