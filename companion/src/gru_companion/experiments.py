@@ -41,12 +41,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .param_counts import dense_params, recurrent_params
 from .validation import check_choice, check_positive_int
+
+if TYPE_CHECKING:
+    # For annotations only: the API reference shows ``Path``, a name its nitpicky build
+    # accepts without an inventory of the standard library.
+    from pathlib import Path
 
 KINDS = ("simple_rnn", "lstm", "gru")
 """The recurrent layers compared: tanh RNN (``SimpleRNN``), ``LSTM`` and ``GRU``."""
@@ -325,14 +330,15 @@ def _compile(model: Any, loss: Any, learning_rate: float) -> None:
 def _predict(model: Any, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """The model's outputs, batch by batch, through one ``tf.function`` kept per model.
 
-    ``reduce_retracing`` lets the traced function accept every batch size and length
+    Its input signature leaves the batch size and the length open, so it is traced once
     (``model.predict`` traces again for each new shape, and warns about it).
     """
     import tensorflow as tf
 
     forward = getattr(model, "_course_forward", None)
     if forward is None:
-        forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        spec = tf.TensorSpec((None, None, inputs.shape[-1]), tf.float32)
+        forward = tf.function(lambda x: model(x, training=False), input_signature=[spec])
         model._course_forward = forward
     parts = [
         np.asarray(forward(tf.constant(inputs[start : start + batch_size])))
@@ -608,7 +614,7 @@ def first_epoch_reaching(history: Sequence[dict], metric: str, target: float) ->
     return None
 
 
-def load_result(path: str | os.PathLike) -> dict[str, Any]:
+def load_result(path: str | Path) -> dict[str, Any]:
     """Read a result file written by :func:`main`."""
     return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
 
