@@ -293,8 +293,8 @@ def gate_traces(
     Returns
     -------
     dict
-        An array of shape (time, units) for each name, row t the value at step t + 1, in the order the
-        layer read the steps (reversed for ``go_backwards``).
+        An array of shape (time, units) for each name, row t the value at step t + 1, in
+        the order the layer read the steps (reversed for ``go_backwards``).
 
     Raises
     ------
