@@ -1,4 +1,4 @@
-r"""A fast NumPy GRU (``reset_after=True``): the same numbers as :class:`~gru_companion.gru.NumpyGRU`.
+r"""A fast NumPy GRU (``reset_after=True``), equal to :class:`~gru_companion.gru.NumpyGRU`.
 
 The readable GRU (:mod:`gru_companion.gru`) splits every weight into its gate blocks and
 allocates new arrays at every step, so that each line is one equation. This module
@@ -215,7 +215,8 @@ def fast_gru_backward(
     Returns
     -------
     FastGRUGradients
-        The same gradients as :meth:`NumpyGRU.backward <gru_companion.recurrent_layer.RecurrentLayer.backward>`.
+        The same gradients as
+        :meth:`~gru_companion.recurrent_layer.RecurrentLayer.backward` of ``layer``.
     """
     _check_layer(layer)
     steps, batch, features = run.inputs.shape
@@ -274,4 +275,3 @@ def fast_gru_backward(
         recurrent_kernel=d_recurrent_kernel,
         bias=np.stack([d_input_bias, d_recurrent_bias]),
     )
-
