@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 KINDS = ("simple_rnn", "lstm", "gru")
-"""The recurrent layers compared: tanh RNN (``SimpleRNN``), ``LSTM`` and ``GRU``."""
+"""The recurrent layers compared, tanh RNN (``SimpleRNN``), ``LSTM`` and ``GRU``."""
 
 DISPLAY_NAMES = {"simple_rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 """How the book names each kind."""
