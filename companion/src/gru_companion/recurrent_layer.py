@@ -140,26 +140,18 @@ def input_projection_backward(
 
 
 class StepGradients(NamedTuple):
-    r"""What the backward pass of one time step returns (see :meth:`RecurrentLayer.step_backward`).
+    """What the backward pass of one time step returns (:meth:`RecurrentLayer.step_backward`)."""
 
-    Attributes
-    ----------
-    x_proj
-        :math:`\partial L / \partial (x_t W + b)`, shape (batch, k n): the gradient of the
-        step's input projection.
-    states
-        :math:`\partial L / \partial` each previous state (``h``, and ``c`` for an LSTM),
-        each (batch, n).
-    recurrent_kernel
-        This step's contribution to :math:`\partial L / \partial U`, shape (n, k n).
-    recurrent_bias
-        This step's contribution to the gradient of the recurrent biases (a GRU with
-        ``reset_after=True`` and a bias: shape (k n,)); ``None`` for the other layers.
-    """
-
+    #: :math:`\partial L / \partial (x_t W + b)`, shape (batch, k n): the gradient of the
+    #: step's input projection.
     x_proj: np.ndarray
+    #: :math:`\partial L / \partial` each previous state (``h``, and ``c`` for an LSTM),
+    #: each (batch, n).
     states: tuple[np.ndarray, ...]
+    #: This step's contribution to :math:`\partial L / \partial U`, shape (n, k n).
     recurrent_kernel: np.ndarray
+    #: This step's contribution to the gradient of the recurrent biases (a GRU with
+    #: ``reset_after=True`` and a bias: shape (k n,)); ``None`` for the other layers.
     recurrent_bias: np.ndarray | None
 
 
