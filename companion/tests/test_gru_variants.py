@@ -223,6 +223,7 @@ def test_command_line_trains_and_writes_json(tmp_path, capsys):
     assert record["command"].startswith("python -m gru_companion.gru_variants --variants")
     assert record["config"]["variants"] == ["gru_no_reset"] and record["config"]["epochs"] == 2
     assert {"versions", "machine", "runs", "wall_seconds"} <= set(record)
+    assert record["versions"]["tensorflow"] == __import__("tensorflow").__version__
     (run,) = json.loads(out.read_text())["runs"]
     assert run["seed"] == 0 and len(run["loss"]) == len(run["test_mse"]) == 2
     assert 0 <= run["test_accuracy"] <= 1 and run["params"] == variant_params("gru_no_reset", 2, 2)

@@ -57,7 +57,7 @@ class AddingData:
 
     @property
     def test_markers(self) -> np.ndarray:
-        """Where the test sequences are marked: bool, shape (samples, seq_len)."""
+        """Where the test sequences are marked, a bool array of shape (samples, seq_len)."""
         return self.x_test[:, :, 1] == 1
 
 
@@ -299,8 +299,8 @@ def marker_response(
 
     Returns
     -------
-    dict of str to MarkerResponse
-        One :class:`MarkerResponse` per gate, in the order of ``gates``.
+    dict
+        One :class:`MarkerResponse` per gate name, in the order of ``gates``.
 
     Raises
     ------

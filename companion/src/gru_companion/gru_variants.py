@@ -81,7 +81,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
@@ -97,7 +97,12 @@ from gru_companion.recurrent_layer import RecurrentLayer, split_gates
 from gru_companion.synthetic_tasks import ADDING_BASELINE_MSE
 from gru_companion.validation import check_bool, check_choice, check_positive_int
 
-#: The cells compared in the chapter: the two full cells and the three variants.
+if TYPE_CHECKING:
+    # For annotations only: the API reference shows ``Path``, a name its nitpicky build
+    # accepts without an inventory of the standard library.
+    from pathlib import Path
+
+#: The cells compared in the chapter, the two full cells and the three variants.
 VARIANTS = ("gru", "mgu", "gru_no_reset", "lstm", "cifg")
 
 #: A readable name for each variant.
@@ -113,7 +118,7 @@ DISPLAY_NAMES = {
 #: candidate count as blocks).
 GATE_BLOCKS = {"gru": 3, "mgu": 2, "gru_no_reset": 2, "lstm": 4, "cifg": 3}
 
-#: The bias of the reset gate that makes it 1 in float64: sigma(40) = 1 - 4e-18 rounds to 1.
+#: The bias that makes the reset gate 1 in float64, since sigma(40) = 1 - 4e-18 rounds to 1.
 SATURATED_BIAS = 40.0
 
 
@@ -680,7 +685,7 @@ def cifg_as_lstm_weights(
 #: :data:`gru_companion.experiments.ADDING_TOLERANCE`).
 ADDING_TOLERANCE = 0.04
 
-#: Test MSE counted as "solved": a tenth of the baseline's 1/6.
+#: The test MSE counted as solved, a tenth of the baseline's 1/6.
 SOLVED_MSE = ADDING_BASELINE_MSE / 10
 
 
@@ -901,9 +906,27 @@ def mse_curves(result: dict[str, Any]) -> Any:
     return grouped.agg(["mean", "min", "max"]).reset_index()
 
 
-def load_variant_results(path: str | pathlib.Path) -> dict[str, Any]:
+def load_variant_results(path: str | Path) -> dict[str, Any]:
     """Read a result file written by :func:`main`."""
     return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+
+
+def _versions() -> dict[str, str]:
+    """Versions of Python and of the packages that trained the models (from the modules
+    themselves: TensorFlow is installed as ``tensorflow`` or ``tensorflow-cpu``)."""
+    import platform
+
+    import tensorflow as tf
+
+    import gru_companion
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "gru_companion": gru_companion.__version__,
+    }
 
 
 def _rounded(value: Any, digits: int = 6) -> Any:
@@ -924,7 +947,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv
         The arguments (``None``: ``sys.argv[1:]``); ``--help`` lists them.
     """
-    from gru_companion.experiments import machine_description, package_versions
+    from gru_companion.experiments import machine_description
 
     parser = argparse.ArgumentParser(
         prog="python -m gru_companion.gru_variants",
@@ -955,7 +978,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     record = {
         "command": " ".join(["python -m gru_companion.gru_variants", *map(shlex.quote, arguments)]),
         "wall_seconds": round(wall, 1),
-        "versions": package_versions(),
+        "versions": _versions(),
         "machine": machine_description(),
         **_rounded(result),
     }

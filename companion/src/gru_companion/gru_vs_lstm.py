@@ -37,7 +37,7 @@ from gru_companion.recurrent_layer import RecurrentLayer, split_gates
 from gru_companion.simple_rnn import NumpySimpleRNN
 from gru_companion.validation import check_ndarray, check_positive_int
 
-#: A bias that saturates a gate: sigma(40) = tanh(40) = 1 in float64, sigma(-40) ~ 4e-18.
+#: A bias that saturates a gate; sigma(40) = tanh(40) = 1 in float64, sigma(-40) ~ 4e-18.
 SATURATED = FORCING_LOGIT
 
 #: The inputs of :func:`read_write_lstm` and :func:`write_gru`, in this order.
@@ -285,9 +285,9 @@ def gru_jacobian_parts(layer: NumpyGRU, x: np.ndarray, h_prev: np.ndarray) -> di
 
     Returns
     -------
-    dict of str to numpy.ndarray
-        ``"direct"``, ``"through_z"``, ``"through_candidate"`` (each (n, n)), their sum
-        ``"total"``, and the gates ``"z"``, ``"r"`` (each (n,)).
+    dict
+        Arrays by name: ``"direct"``, ``"through_z"``, ``"through_candidate"`` (each
+        (n, n)), their sum ``"total"``, and the gates ``"z"``, ``"r"`` (each (n,)).
 
     Raises
     ------
