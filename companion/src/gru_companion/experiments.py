@@ -207,10 +207,15 @@ def package_versions() -> dict[str, str]:
     """Versions of Python and of the packages the experiments use."""
     versions = {"python": platform.python_version()}
     for package in _PACKAGES:
-        try:
-            versions[package] = metadata.version(package.replace("_", "-"))
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
+        # TensorFlow installs as ``tensorflow-cpu`` here and as ``tensorflow`` elsewhere.
+        distributions = [package.replace("_", "-"), f"{package}-cpu"]
+        versions[package] = "not installed"
+        for distribution in distributions:
+            try:
+                versions[package] = metadata.version(distribution)
+                break
+            except metadata.PackageNotFoundError:
+                continue
     return versions
 
 
