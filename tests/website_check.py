@@ -409,6 +409,10 @@ class Reader:
                 page.goto(self.base + path, wait_until="commit")
                 page.wait_for_url(urljoin(self.base + path, redirect), wait_until="networkidle")
             report.final_path = unquote(urlsplit(page.url).path).lstrip("/")
+            # A long page (the API reference) on a loaded machine: read it only once it is
+            # completely parsed and its scripts (copy buttons, MathJax) have run.
+            page.wait_for_load_state("load")
+            page.wait_for_function("document.readyState === 'complete'", timeout=60_000)
             found = page.evaluate(_INSPECT)
             if screenshot is not None:
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
