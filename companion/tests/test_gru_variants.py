@@ -19,7 +19,6 @@ from gru_companion.gru_variants import (
     NumpyNoResetGRU,
     cifg_as_lstm_weights,
     compare_variants,
-    load_variant_results,
     main,
     mgu_as_gru_weights,
     mse_curves,
@@ -30,6 +29,7 @@ from gru_companion.gru_variants import (
     variant_params,
 )
 from gru_companion.lstm import NumpyLSTM
+from gru_companion.result_files import load_result
 
 FEATURES, UNITS, STEPS, BATCH = 3, 4, 7, 5
 NEW_CELLS = ("mgu", "gru_no_reset", "cifg")
@@ -219,7 +219,7 @@ def test_command_line_trains_and_writes_json(tmp_path, capsys):
     assert main(["--variants", "gru_no_reset", "--seeds", "1", "--epochs", "2", "--seq-len",
                  "4", "--units", "2", "--n-train", "16", "--n-test", "8",
                  "--out", str(out)]) == 0  # fmt: skip
-    record = load_variant_results(out)
+    record = load_result(out)
     assert record["command"].startswith("python -m gru_companion.gru_variants --variants")
     assert record["config"]["variants"] == ["gru_no_reset"] and record["config"]["epochs"] == 2
     assert {"versions", "machine", "runs", "wall_seconds"} <= set(record)

@@ -14,6 +14,7 @@ from gru_companion.keras_bridge import (
     check_supported,
     copy_weights_to_keras,
     from_keras,
+    random_keras_layer,
     to_keras,
 )
 from gru_companion.lstm import NumpyLSTM
@@ -234,3 +235,28 @@ def test_from_keras_needs_a_built_layer():
 def test_check_supported_returns_the_config():
     layer = keras.layers.SimpleRNN(2, go_backwards=True)
     assert check_supported(layer)["go_backwards"] is True
+
+
+@pytest.mark.parametrize(
+    "layer_class", [keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU]
+)
+def test_random_keras_layers_have_seeded_non_zero_biases(layer_class):
+    first = random_keras_layer(layer_class, 3, 2, seed=5, return_sequences=True)
+    again = random_keras_layer(layer_class, 3, 2, seed=5, return_sequences=True)
+    bias = np.asarray(first.get_weights()[-1])
+    assert first.built and first.return_sequences and first.dtype == "float64"
+    assert np.all(bias != 0) and np.all(np.abs(bias) <= 0.5)
+    for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+    twin = from_keras(first)
+    x = np.random.default_rng(0).normal(size=(2, 4, 2))
+    np.testing.assert_allclose(twin(x), np.asarray(first(x)), rtol=0, atol=1e-12)
+
+
+def test_random_keras_layer_refuses_other_layers_and_bad_sizes():
+    with pytest.raises(TypeError, match="layer_class must be"):
+        random_keras_layer(keras.layers.Dense, 3, 2)
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        random_keras_layer(keras.layers.GRU, 0, 2)
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        random_keras_layer(keras.layers.GRU, 3, 2, dtype="float16")

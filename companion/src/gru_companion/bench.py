@@ -45,6 +45,7 @@ import gru_companion  # noqa: F401  (sets TensorFlow's environment before it is 
 from gru_companion.fast_gru import fast_gru_backward, fast_gru_forward, fast_gru_recurrence
 from gru_companion.gru import NumpyGRU
 from gru_companion.lstm import NumpyLSTM
+from gru_companion.result_files import write_result
 from gru_companion.simple_rnn import NumpySimpleRNN
 from gru_companion.step_costs import sequence_cost
 
@@ -344,9 +345,8 @@ def run(quick: bool = False, out_dir: Path = OUT_DIR, verbose: bool = True) -> d
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
     results["summary"] = summary(results)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"bench-{results['grid']}"
-    stem.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n")
+    write_result(stem.with_suffix(".json"), results)
     with stem.with_suffix(".csv").open("w", newline="") as handle:
         fields = sorted({key for row in rows for key in row}, key=list(rows[0]).index)
         fields += [k for k in sorted({k for r in rows for k in r}) if k not in fields]

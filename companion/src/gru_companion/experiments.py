@@ -31,27 +31,23 @@ machine, but never compared with other machines' timings.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import pathlib
-import platform
-import shlex
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .param_counts import dense_params, recurrent_params
+from .result_files import (
+    command_line,
+    machine_description,
+    package_versions,
+    rounded_floats,
+    write_result,
+)
 from .validation import check_choice, check_positive_int
-
-if TYPE_CHECKING:
-    # For annotations only: the API reference shows ``Path``, a name its nitpicky build
-    # accepts without an inventory of the standard library.
-    from pathlib import Path
 
 KINDS = ("simple_rnn", "lstm", "gru")
 """The recurrent layers compared, tanh RNN (``SimpleRNN``), ``LSTM`` and ``GRU``."""
@@ -65,7 +61,6 @@ EXPERIMENTS = ("chorales", "adding", "copy")
 ADDING_TOLERANCE = 0.04
 """A sum predicted within this distance of the target counts as correct (adding problem)."""
 
-_PACKAGES = ("numpy", "tensorflow", "keras", "music21", "gru_companion")
 
 
 @dataclass(frozen=True)
@@ -198,40 +193,6 @@ def build_model(
     hidden = layer_class(units, return_sequences=return_sequences, name="recurrent")(inputs)
     outputs = keras.layers.Dense(output_dim, name="readout")(hidden)
     return keras.Model(inputs, outputs, name=name or f"{kind}_{units}")
-
-
-# --- what is recorded with every result -------------------------------------------------
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages the experiments use."""
-    versions = {"python": platform.python_version()}
-    for package in _PACKAGES:
-        # TensorFlow installs as ``tensorflow-cpu`` here and as ``tensorflow`` elsewhere.
-        distributions = [package.replace("_", "-"), f"{package}-cpu"]
-        versions[package] = "not installed"
-        for distribution in distributions:
-            try:
-                versions[package] = metadata.version(distribution)
-                break
-            except metadata.PackageNotFoundError:
-                continue
-    return versions
-
-
-def machine_description() -> dict[str, Any]:
-    """The platform, processor and CPUs the results were measured on."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count()
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "processor": platform.processor() or "unknown",
-        "cpu_count": os.cpu_count(),
-        "usable_cpus": usable,
-    }
 
 
 # --- training ----------------------------------------------------------------------------
@@ -619,22 +580,7 @@ def first_epoch_reaching(history: Sequence[dict], metric: str, target: float) ->
     return None
 
 
-def load_result(path: str | Path) -> dict[str, Any]:
-    """Read a result file written by :func:`main`."""
-    return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-
-
 # --- command line ------------------------------------------------------------------------
-
-
-def _round_floats(value: Any, digits: int = 5) -> Any:
-    if isinstance(value, float):
-        return round(value, digits)
-    if isinstance(value, dict):
-        return {key: _round_floats(item, digits) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_round_floats(item, digits) for item in value]
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -683,19 +629,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     result = runner(**options)
     wall = time.perf_counter() - start
-    command = "python -m gru_companion.experiments " + " ".join(
-        shlex.quote(arg) for arg in (sys.argv[1:] if argv is None else argv)
-    )
     record = {
         "experiment": args.experiment,
-        "command": command,
+        "command": command_line("python -m gru_companion.experiments", argv),
         "wall_seconds": round(wall, 1),
         "versions": package_versions(),
         "machine": machine_description(),
-        **_round_floats(result),
+        **rounded_floats(result, 5),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    write_result(out, record)
     print(f"wrote {out} ({out.stat().st_size:,} bytes) in {wall:.0f} s")
     return 0
 
@@ -706,7 +648,7 @@ if __name__ == "__main__":  # pragma: no cover
 
 __all__ = [
     "ADDING_TOLERANCE", "DISPLAY_NAMES", "EXPERIMENTS", "KINDS", "ModelSize",
-    "build_model", "chorale_arrays", "first_epoch_reaching", "history_frame", "load_result",
-    "machine_description", "main", "model_size", "package_versions", "run_adding",
+    "build_model", "chorale_arrays", "first_epoch_reaching", "history_frame", "main",
+    "model_size", "run_adding",
     "run_chorales", "run_copy", "train_run", "units_for_budget",
 ]  # fmt: skip

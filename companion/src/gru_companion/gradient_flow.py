@@ -29,9 +29,6 @@ plots.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +41,12 @@ from gru_companion.losses import MeanSquaredError
 from gru_companion.lstm import NumpyLSTM
 from gru_companion.optimizers import Adam
 from gru_companion.recurrent_layer import RecurrentLayer, _orthogonal, _rng
+from gru_companion.result_files import (
+    command_line,
+    machine_description,
+    package_versions,
+    write_result,
+)
 from gru_companion.sequence_model import SequenceModel
 from gru_companion.simple_rnn import NumpySimpleRNN
 from gru_companion.synthetic_tasks import ADDING_BASELINE_MSE, adding_problem
@@ -343,17 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         steps=args.steps, units=args.units, train_count=args.train_count,
         epochs=args.epochs, seed=args.seed, verbose=not args.quiet,
     )  # fmt: skip
-    record["command"] = "python -m gru_companion.gradient_flow " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
-    record["machine"] = {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "processor": platform.machine(),
-        "seconds": round(time.perf_counter() - start, 1),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    record["command"] = command_line("python -m gru_companion.gradient_flow", argv)
+    record["wall_seconds"] = round(time.perf_counter() - start, 1)
+    record["versions"] = package_versions()
+    record["machine"] = machine_description()
+    write_result(args.out, record)
     for kind, result in record["results"].items():
         print(
             f"{kind:>10}: decay per step {result['decay_per_step_initial']:.3f} -> "

@@ -75,13 +75,9 @@ recorded beside the results)::
 from __future__ import annotations
 
 import argparse
-import json
-import pathlib
-import shlex
-import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 import numpy as np
@@ -94,13 +90,15 @@ from gru_companion.adding_models import (
     train_adding_model,
 )
 from gru_companion.recurrent_layer import RecurrentLayer, split_gates
+from gru_companion.result_files import (
+    command_line,
+    machine_description,
+    package_versions,
+    rounded_floats,
+    write_result,
+)
 from gru_companion.synthetic_tasks import ADDING_BASELINE_MSE
 from gru_companion.validation import check_bool, check_choice, check_positive_int
-
-if TYPE_CHECKING:
-    # For annotations only: the API reference shows ``Path``, a name its nitpicky build
-    # accepts without an inventory of the standard library.
-    from pathlib import Path
 
 #: The cells compared in the chapter, the two full cells and the three variants.
 VARIANTS = ("gru", "mgu", "gru_no_reset", "lstm", "cifg")
@@ -303,12 +301,15 @@ class _VariantCell(keras.layers.Layer):
     blocks: int = 0
     #: Initial bias per block ("zeros" or "ones").
     bias_init: tuple[str, ...] = ()
+    #: How many states a step carries, 1 (``h``) or 2 (``h`` and ``c``).
+    states: int = 1
 
     def __init__(self, units: int, **kwargs: Any) -> None:
         units = check_positive_int("units", units)
         super().__init__(**kwargs)
         self.units = units
         self.output_size = units
+        self.state_size = units if self.states == 1 else [units] * self.states
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Create ``kernel``, ``recurrent_kernel`` and ``bias`` for ``input_shape[-1]`` features."""
@@ -361,10 +362,6 @@ class MGUCell(_VariantCell):
     blocks = 2
     bias_init = ("zeros", "zeros")
 
-    def __init__(self, units: int, **kwargs: Any) -> None:
-        super().__init__(units, **kwargs)
-        self.state_size = self.units
-
     def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
         """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
         h_prev = states[0] if isinstance(states, (list, tuple)) else states
@@ -396,10 +393,6 @@ class NoResetGRUCell(_VariantCell):
 
     blocks = 2
     bias_init = ("zeros", "zeros")
-
-    def __init__(self, units: int, **kwargs: Any) -> None:
-        super().__init__(units, **kwargs)
-        self.state_size = self.units
 
     def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
         """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
@@ -435,10 +428,7 @@ class CIFGCell(_VariantCell):
 
     blocks = 3
     bias_init = ("ones", "zeros", "zeros")
-
-    def __init__(self, units: int, **kwargs: Any) -> None:
-        super().__init__(units, **kwargs)
-        self.state_size = [self.units, self.units]
+    states = 2
 
     def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
         """One step: inputs (batch, m) and ``[h_prev, c_prev]`` to ``(h, [h, c])``."""
@@ -906,39 +896,6 @@ def mse_curves(result: dict[str, Any]) -> Any:
     return grouped.agg(["mean", "min", "max"]).reset_index()
 
 
-def load_variant_results(path: str | Path) -> dict[str, Any]:
-    """Read a result file written by :func:`main`."""
-    return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-
-
-def _versions() -> dict[str, str]:
-    """Versions of Python and of the packages that trained the models (from the modules
-    themselves: TensorFlow is installed as ``tensorflow`` or ``tensorflow-cpu``)."""
-    import platform
-
-    import tensorflow as tf
-
-    import gru_companion
-
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "gru_companion": gru_companion.__version__,
-    }
-
-
-def _rounded(value: Any, digits: int = 6) -> Any:
-    if isinstance(value, float):
-        return round(value, digits)
-    if isinstance(value, dict):
-        return {key: _rounded(item, digits) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rounded(item, digits) for item in value]
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run :func:`compare_variants` from the command line and write its JSON result.
 
@@ -947,8 +904,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv
         The arguments (``None``: ``sys.argv[1:]``); ``--help`` lists them.
     """
-    from gru_companion.experiments import machine_description
-
     parser = argparse.ArgumentParser(
         prog="python -m gru_companion.gru_variants",
         description="Train the GRU, the LSTM and three simplified cells on the adding problem.",
@@ -974,17 +929,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         report=print,
     )
     wall = time.perf_counter() - start
-    arguments = sys.argv[1:] if argv is None else list(argv)
     record = {
-        "command": " ".join(["python -m gru_companion.gru_variants", *map(shlex.quote, arguments)]),
+        "command": command_line("python -m gru_companion.gru_variants", argv),
         "wall_seconds": round(wall, 1),
-        "versions": _versions(),
+        "versions": package_versions(),
         "machine": machine_description(),
-        **_rounded(result),
+        **rounded_floats(result, 6),
     }
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    out = write_result(args.out, record)
     print(f"wrote {out} ({out.stat().st_size:,} bytes) in {wall:.0f} s")
     return 0
 

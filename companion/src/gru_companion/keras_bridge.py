@@ -267,3 +267,74 @@ def copy_weights_to_keras(layer: RecurrentLayer, keras_layer: Any) -> None:
             f"was built for {features}"
         )
     keras_layer.set_weights(layer.get_weights())
+
+
+def random_keras_layer(
+    layer_class: type,
+    units: int,
+    features: int,
+    *,
+    dtype: str = "float64",
+    seed: int = 0,
+    bias_scale: float = 0.5,
+    **flags: Any,
+) -> Any:
+    """A built Keras ``SimpleRNN``, ``LSTM`` or ``GRU`` with seeded random weights *and biases*.
+
+    Keras starts biases at zero (an LSTM's forget bias at one), which would hide a bias
+    in the wrong place when a twin is compared with the layer. Here every bias is drawn
+    uniformly from [-``bias_scale``, ``bias_scale``] (for an LSTM with
+    ``unit_forget_bias=False``, so the forget gate's too); kernels keep Keras's
+    initializers. The seeds are set first, so the same arguments give the same weights.
+
+    Parameters
+    ----------
+    layer_class
+        ``keras.layers.SimpleRNN``, ``keras.layers.LSTM`` or ``keras.layers.GRU``.
+    units, features
+        Number of units n and of input features m, positive integers.
+    dtype
+        ``"float32"`` or ``"float64"``.
+    seed
+        A non-negative integer.
+    bias_scale
+        Half-width of the biases' uniform distribution, a positive number.
+    **flags
+        Other arguments of the layer (``return_sequences``, ``reset_after``, ``name``, ...).
+
+    Returns
+    -------
+    keras.layers.Layer
+        The layer, built for ``(None, None, features)``.
+
+    Raises
+    ------
+    TypeError
+        If ``layer_class`` is not one of the three classes, or a size is not an integer.
+    ValueError
+        If a size is smaller than 1 or ``dtype`` is neither float32 nor float64.
+    """
+    from gru_companion.reproducibility import seed_everything
+    from gru_companion.validation import check_choice, check_positive_int
+
+    if layer_class not in [keras_class for keras_class, _ in TWINS]:
+        raise TypeError(
+            "layer_class must be keras.layers.SimpleRNN, LSTM or GRU, "
+            f"got {getattr(layer_class, '__name__', layer_class)!r}"
+        )
+    units = check_positive_int("units", units)
+    features = check_positive_int("features", features)
+    check_choice("dtype", dtype, ("float32", "float64"))
+    if not bias_scale > 0:
+        raise ValueError(f"bias_scale must be a positive number, got {bias_scale!r}")
+    seed_everything(seed)
+    if layer_class is keras.layers.LSTM:
+        flags.setdefault("unit_forget_bias", False)
+    layer = layer_class(
+        units,
+        dtype=dtype,
+        bias_initializer=keras.initializers.RandomUniform(-bias_scale, bias_scale, seed=seed),
+        **flags,
+    )
+    layer.build((None, None, features))
+    return layer
