@@ -83,3 +83,28 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             cell.metadata.pop("execution", None)
         nbformat.write(notebook, str(path))
         print(f"\nstored outputs: {path}")
+
+
+# --- each notebook's wall time under nbval, for the CI log ------------------------------
+
+_notebook_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    notebook, separator, _ = report.nodeid.partition(".ipynb::")
+    if separator:  # setup, call and teardown of every cell of a notebook
+        key = notebook + ".ipynb"
+        _notebook_seconds[key] = _notebook_seconds.get(key, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _notebook_seconds:
+        return
+    terminalreporter.section("wall time of each notebook under nbval")
+    for notebook, seconds in sorted(_notebook_seconds.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds:7.1f} s  {notebook}")
+    total = sum(_notebook_seconds.values())
+    terminalreporter.write_line(
+        f"{total:7.1f} s  all {len(_notebook_seconds)} notebooks "
+        "(summed; pytest -n runs them side by side)"
+    )
