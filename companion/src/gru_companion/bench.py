@@ -37,7 +37,8 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,11 +49,6 @@ from gru_companion.lstm import NumpyLSTM
 from gru_companion.result_files import write_result
 from gru_companion.simple_rnn import NumpySimpleRNN
 from gru_companion.step_costs import sequence_cost
-
-if TYPE_CHECKING:
-    # For annotations only: the API reference shows ``Path``, a name its nitpicky build
-    # accepts without an inventory of the standard library.
-    from pathlib import Path
 
 #: The size the targets are set for, as (batch, steps, features, units).
 BASE = (64, 100, 64, 256)

@@ -57,16 +57,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .validation import check_bool, check_choice, check_ndarray
-
-if TYPE_CHECKING:
-    # Imported for annotations only: the API reference then shows them as ``Path``, a
-    # name its nitpicky build accepts without an inventory of the standard library.
-    from pathlib import Path
 
 N_KEYS = 88
 """Number of piano keys, the width of a piano roll."""
