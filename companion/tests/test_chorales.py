@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from music21 import corpus, key
 from music21.analysis import discrete
 
@@ -20,6 +22,7 @@ from gru_companion.chorales import (
     chorale_split,
     corpus_piece_ids,
     default_cache_dir,
+    key_frequencies,
     key_shift,
     load_chorales,
     next_step_batch,
@@ -398,3 +401,40 @@ def test_split_names_are_checked(small):
 def test_not_a_chorale_is_refused_by_score_to_roll():
     with pytest.raises(ValueError, match="expected 4 parts .* got 5: Horn 2"):
         score_to_roll(corpus.parse("bach/bwv1.6.mxl"))
+
+
+def test_key_frequencies_count_steps_on_over_all_rolls():
+    first = np.zeros((3, 4), dtype=np.int8)
+    first[:, 0] = 1
+    second = np.zeros((1, 4), dtype=bool)
+    second[0, 2] = True
+    freq = key_frequencies([first, second])
+    assert freq.dtype == np.float64 and freq.shape == (4,)
+    np.testing.assert_array_equal(freq, [0.75, 0.0, 0.25, 0.0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_key_frequencies_are_the_best_constant_prediction(seed):
+    rng = np.random.default_rng(seed)
+    rolls = [rng.random((int(rng.integers(1, 20)), 5)) < 0.3 for _ in range(3)]
+    freq = key_frequencies(rolls)
+    frames = np.concatenate(rolls)
+    best = bernoulli_nll(np.broadcast_to(freq, frames.shape), frames)
+    for _ in range(5):  # any other constant prediction scores worse (or equal)
+        other = np.clip(freq + rng.normal(scale=0.05, size=freq.shape), 0.001, 0.999)
+        assert bernoulli_nll(np.broadcast_to(other, frames.shape), frames) >= best - 1e-12
+
+
+@pytest.mark.parametrize(
+    "rolls, error, message",
+    [
+        (np.zeros((3, 88)), TypeError, "list or tuple"),
+        ([], ValueError, "at least one roll"),
+        ([np.full((2, 3), 2)], ValueError, "0s and 1s"),
+        ([np.zeros((2, 3)), np.zeros((2, 4))], ValueError, "keys"),
+    ],
+)
+def test_key_frequencies_reject_bad_rolls(rolls, error, message):
+    with pytest.raises(error, match=message):
+        key_frequencies(rolls)

@@ -464,6 +464,36 @@ def next_step_batch(
     return NextStepBatch(inputs=inputs, targets=targets, mask=mask, lengths=lengths)
 
 
+def key_frequencies(rolls: Sequence[np.ndarray]) -> np.ndarray:
+    """How often each key sounds: the share of the time steps of ``rolls`` in which it is on.
+
+    Predicting these probabilities at every step, whatever came before, is the best a
+    model *without memory* can do on the rolls they were counted on (the Bernoulli NLL of
+    a constant prediction is smallest at the observed frequencies). Counted on the
+    training pieces and scored on others with :func:`bernoulli_nll`, it is the baseline a
+    sequence model must beat: the part of its score below that line is what it learned
+    from the order of the notes.
+
+    Parameters
+    ----------
+    rolls
+        Piano rolls, as for :func:`next_step_sequences` (at least one, each at least one
+        step long).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` array of shape ``(keys,)``, each value in [0, 1].
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`next_step_sequences`.
+    """
+    frames = np.concatenate(_check_rolls(rolls, min_steps=1))
+    return frames.mean(axis=0, dtype=np.float64)
+
+
 def bernoulli_nll(
     predictions: np.ndarray,
     targets: np.ndarray,
