@@ -242,7 +242,7 @@ def test_reset_after_must_be_a_bool():
         ({"dtype": "float16"}, ValueError, "dtype must be 'float32' or 'float64', got float16"),
         ({"dtype": "int32"}, ValueError, "dtype must be 'float32' or 'float64', got int32"),
         ({"dtype": "nonsense"}, TypeError, "dtype must be 'float32' or 'float64', got 'nons"),
-        ({"seed": -1}, ValueError, "seed must be a non-negative integer, got -1"),
+        ({"seed": -1}, ValueError, "seed must be a non-negative integer seed, got -1"),
         ({"seed": 1.5}, TypeError, "seed must be a non-negative integer .* got float"),
         ({"reset_before": True}, TypeError, "reset_before"),
     ],

@@ -21,14 +21,14 @@ from typing import Any, Self
 
 import numpy as np
 
+from gru_companion.initializers import glorot_uniform
 from gru_companion.recurrent_layer import (
     _check_array_type,
     _check_dtype,
     _check_finite,
     _check_weight,
-    _rng,
 )
-from gru_companion.validation import check_bool, check_positive_int
+from gru_companion.validation import check_bool, check_positive_int, check_rng
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,7 @@ class NumpyDense:
         units = check_positive_int("units", units)
         dtype = _check_dtype(dtype)
         use_bias = check_bool("use_bias", use_bias)
-        limit = np.sqrt(6.0 / (features + units))
-        kernel = _rng(seed).uniform(-limit, limit, size=(features, units)).astype(dtype)
+        kernel = glorot_uniform(check_rng("seed", seed), features, units).astype(dtype)
         return cls(kernel, np.zeros(units, dtype=dtype) if use_bias else None)
 
     @property

@@ -37,10 +37,11 @@ import numpy as np
 
 from gru_companion.dense_layer import NumpyDense
 from gru_companion.gru import NumpyGRU
+from gru_companion.initializers import glorot_uniform, orthogonal
 from gru_companion.losses import MeanSquaredError
 from gru_companion.lstm import NumpyLSTM
 from gru_companion.optimizers import Adam
-from gru_companion.recurrent_layer import RecurrentLayer, _orthogonal, _rng
+from gru_companion.recurrent_layer import RecurrentLayer
 from gru_companion.result_files import (
     command_line,
     machine_description,
@@ -51,7 +52,7 @@ from gru_companion.sequence_model import SequenceModel
 from gru_companion.simple_rnn import NumpySimpleRNN
 from gru_companion.synthetic_tasks import ADDING_BASELINE_MSE, adding_problem
 from gru_companion.training import fit
-from gru_companion.validation import check_choice, check_positive_int
+from gru_companion.validation import check_choice, check_positive_int, check_rng
 
 #: The layer classes by short name.
 KINDS: dict[str, type[RecurrentLayer]] = {
@@ -84,11 +85,10 @@ def keras_initialized(
     features = check_positive_int("features", features)
     units = check_positive_int("units", units)
     cls = KINDS[kind]
-    rng = _rng(seed)
+    rng = check_rng("seed", seed)
     k = len(cls.gate_names)
-    limit = np.sqrt(6.0 / (features + k * units))
-    kernel = rng.uniform(-limit, limit, size=(features, k * units))
-    recurrent_kernel = _orthogonal(rng, units, k * units)
+    kernel = glorot_uniform(rng, features, k * units)
+    recurrent_kernel = orthogonal(rng, units, k * units)
     bias = np.zeros((2, 3 * units) if kind == "gru" else k * units)
     if kind == "lstm":
         bias[units : 2 * units] = 1.0  # [i | f | c | o]: the forget block

@@ -40,13 +40,13 @@ gradients of the input projection for all steps at once, in two matrix products
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 
-from gru_companion.validation import check_bool, check_positive_int
+from gru_companion.initializers import glorot_uniform, orthogonal
+from gru_companion.validation import check_bool, check_positive_int, check_rng
 
 #: The dtypes a layer computes in.
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -288,28 +288,6 @@ def _check_dtype(dtype: Any) -> np.dtype:
     if result not in FLOAT_DTYPES:
         raise ValueError(f"dtype must be 'float32' or 'float64', got {result}")
     return result
-
-
-def _rng(seed: Any) -> np.random.Generator:
-    """A generator from a non-negative integer seed (or a generator, returned as it is)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            "seed must be a non-negative integer or a numpy.random.Generator, "
-            f"got {type(seed).__name__} {seed!r}"
-        )
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    return np.random.default_rng(int(seed))
-
-
-def _orthogonal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
-    """A (rows, cols) matrix with orthonormal rows or columns, as Keras's ``Orthogonal``."""
-    normal = rng.standard_normal((max(rows, cols), min(rows, cols)))
-    q, r = np.linalg.qr(normal)
-    q = q * np.sign(np.diag(r))
-    return q.T if rows < cols else q
 
 
 class RecurrentLayer:
@@ -575,11 +553,10 @@ class RecurrentLayer:
         units = check_positive_int("units", units)
         dtype = _check_dtype(dtype)
         use_bias = check_bool("use_bias", use_bias)
-        rng = _rng(seed)
+        rng = check_rng("seed", seed)
         k = len(cls.gate_names)
-        limit = np.sqrt(6.0 / (features + k * units))
-        kernel = rng.uniform(-limit, limit, size=(features, k * units))
-        recurrent_kernel = _orthogonal(rng, units, k * units)
+        kernel = glorot_uniform(rng, features, k * units)
+        recurrent_kernel = orthogonal(rng, units, k * units)
         layer = cls(  # built once in float64 to learn the bias shape, then cast
             kernel,
             recurrent_kernel,
