@@ -134,3 +134,26 @@ def keras_imported_before_companion(notebook_path: Path) -> list[str]:
         if companion:
             return []
     return []
+
+
+AUTOMODULE = re.compile(r"^\.\. automodule:: ([\w.]+)\s*$", re.M)
+
+
+def undocumented_modules(package_dir: Path, api_page: Path) -> list[str]:
+    """Modules of the package (``package_dir``) that the API page does not document.
+
+    The page documents a module with an ``.. automodule::`` directive; private modules
+    (``_name.py``) and ``__main__`` are exempt. A module listed on the page but missing
+    from the package is reported too.
+    """
+    package = package_dir.name
+    modules = {package} | {
+        f"{package}.{path.stem}"
+        for path in package_dir.glob("*.py")
+        if not path.stem.startswith("_")
+    }
+    documented = set(AUTOMODULE.findall(api_page.read_text(encoding="utf-8")))
+    problems = [f"not on {api_page.name}: {name}" for name in sorted(modules - documented)]
+    problems += [f"on {api_page.name} but not in the package: {name}"
+                 for name in sorted(documented - modules)]  # fmt: skip
+    return problems

@@ -18,6 +18,7 @@ from tests.book_guards import (
     book_pages,
     keras_imported_before_companion,
     toc_problems,
+    undocumented_modules,
     unjustified_ignored_outputs,
     unverifiable_cells,
 )
@@ -57,7 +58,26 @@ def test_companion_is_imported_before_keras(notebook: Path) -> None:
     assert keras_imported_before_companion(notebook) == []
 
 
+def test_every_companion_module_is_on_the_api_page() -> None:
+    package = ROOT / "companion" / "src" / "gru_companion"
+    assert undocumented_modules(package, BOOK / "api.md") == []
+
+
 # --- the guards fail on bad books ------------------------------------------------------
+
+
+def test_an_undocumented_module_is_caught(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    for name in ("__init__", "__main__", "_private", "cells", "plots"):
+        (package / f"{name}.py").write_text("")
+    api = tmp_path / "api.md"
+    api.write_text("```{eval-rst}\n.. automodule:: pkg\n.. automodule:: pkg.cells\n"
+                   ".. automodule:: pkg.gone\n```\n")
+    assert undocumented_modules(package, api) == [
+        "not on api.md: pkg.plots",
+        "on api.md but not in the package: pkg.gone",
+    ]
 
 
 def _notebook(path: Path, *cells: nbformat.NotebookNode) -> Path:
