@@ -87,3 +87,33 @@ def test_cli_writes_a_small_result_with_command_versions_and_machine(tmp_path):
     frame = history_frame(result)
     assert set(frame.columns) >= {"kind", "seed", "delay", "test_accuracy", "train_seconds"}
     assert out.stat().st_size < 20_000
+
+
+def test_cli_runs_the_sunspots_forecast_with_its_persistence_baseline(tmp_path):
+    out = tmp_path / "sunspots.json"
+    code = experiments.main(["sunspots", "--seeds", "1", "--epochs", "1", "--lengths", "5",
+                             "--budget", "300", "--batch-size", "64", "--no-progress",
+                             "--out", str(out)])  # fmt: skip
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["config"]["windows"] == [5] and result["config"]["batch_size"] == 64
+    assert set(result["load_average"]) == {"start", "end"}
+    assert [run["kind"] for run in result["runs"]] == list(KINDS)
+    for run in result["runs"]:
+        assert run["window"] == run["seq_len"] == 5
+        assert run["persistence_rmse"] > 0
+        epoch = run["history"][0]
+        assert {"train_mse", "valid_mse", "test_mse", "test_rmse"} <= set(epoch)
+        # the RMSE in sunspot numbers is the standardised test MSE, rescaled
+        expected = np.sqrt(epoch["test_mse"]) * result["config"]["std"]
+        assert epoch["test_rmse"] == pytest.approx(expected, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [(["copy", "--batch-size", "0"], "batch size must be a positive integer"),
+     (["adding", "--seeds", "0"], "seeds must be a positive integer")],
+)  # fmt: skip
+def test_cli_refuses_bad_numbers(argv, message):
+    with pytest.raises(ValueError, match=message):
+        experiments.main(argv)

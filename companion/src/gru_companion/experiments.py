@@ -11,9 +11,14 @@ Three experiments can be run from the command line; each writes one small JSON f
 holding the exact command, the package versions and a description of the machine beside
 the results::
 
-    python -m gru_companion.experiments chorales --seeds 3 --epochs 40
-    python -m gru_companion.experiments adding --seeds 2 --epochs 12
-    python -m gru_companion.experiments copy --seeds 2 --epochs 12
+    python -m gru_companion.experiments chorales --seeds 3 --epochs 150 --batch-size 4 \\
+        --learning-rate 0.01
+    python -m gru_companion.experiments adding --seeds 3 --epochs 15 --n-train 3000 \\
+        --lengths 50 100 200 400
+    python -m gru_companion.experiments copy --seeds 3 --epochs 20 --n-train 4000 \\
+        --lengths 10 25 50 100 --copy-len 3 --symbols 4
+
+(the commands that made the course's stored results; each file records its own).
 
 * ``chorales``: next-step prediction of the Bach chorales of
   :mod:`~gru_companion.chorales`, with the negative log-likelihood per time step
@@ -31,9 +36,10 @@ machine, but never compared with other machines' timings.
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +61,7 @@ KINDS = ("simple_rnn", "lstm", "gru")
 DISPLAY_NAMES = {"simple_rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 """How the book names each kind."""
 
-EXPERIMENTS = ("chorales", "adding", "copy")
+EXPERIMENTS = ("chorales", "adding", "copy", "sunspots")
 """The experiments :func:`main` runs."""
 
 ADDING_TOLERANCE = 0.04
@@ -327,11 +333,11 @@ def chorale_arrays(subset: str = "full") -> dict[str, Any]:
 def run_chorales(
     *,
     seeds: Sequence[int] = (0, 1, 2),
-    epochs: int = 40,
+    epochs: int = 150,
     budget: int = 20_000,
     subset: str = "full",
-    batch_size: int = 16,
-    learning_rate: float = 3e-3,
+    batch_size: int = 4,
+    learning_rate: float = 1e-2,
     kinds: Sequence[str] = KINDS,
     show_progress: bool = True,
 ) -> dict[str, Any]:
@@ -395,6 +401,66 @@ def run_chorales(
 # --- the synthetic tasks -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Setting:
+    """One setting of a sweep (a length, a delay, a window) for one seed: what to train on,
+    how to score it, and the fields it adds to each run's record."""
+
+    fit_data: tuple[np.ndarray, ...]
+    evaluate: Callable[[Any], dict[str, float]]
+    input_dim: int
+    output_dim: int
+    return_sequences: bool
+    loss: Any
+    record: dict[str, Any]
+
+
+def _sweep(
+    name: str,
+    settings: Sequence[tuple[str, Callable[[int], _Setting]]],
+    *,
+    seeds: Sequence[int],
+    kinds: Sequence[str],
+    epochs: int,
+    budget: int,
+    batch_size: int,
+    learning_rate: float,
+    show_progress: bool,
+) -> list[dict[str, Any]]:
+    """Train every kind, from every seed, in every setting; one record per run.
+
+    ``settings`` pairs a label (for the progress bar) with a function of the seed that
+    makes the setting's data. The data of a setting and seed are the same for every kind;
+    each model is seeded with the run's seed before it is built.
+    """
+    import keras
+
+    from .reproducibility import seed_everything
+
+    runs = []
+    progress = _progress() if show_progress else _NullProgress()
+    context = progress if show_progress else _nullcontext()
+    with context:
+        task = progress.add_task(name, total=len(settings) * len(kinds) * len(seeds) * epochs)
+        for label, make_setting in settings:
+            for seed in seeds:
+                setting = make_setting(seed)
+                for kind in kinds:
+                    size = units_for_budget(kind, setting.input_dim, budget, setting.output_dim)
+                    description = f"{name} {label} {DISPLAY_NAMES[kind]} seed {seed}"
+                    progress.update(task, description=description)
+                    seed_everything(seed)
+                    model = build_model(kind, setting.input_dim, size.units, setting.output_dim,
+                                        return_sequences=setting.return_sequences)  # fmt: skip
+                    _compile(model, setting.loss, learning_rate)
+                    history = train_run(model, setting.fit_data, setting.evaluate,
+                                        epochs=epochs, batch_size=batch_size,
+                                        progress=progress, task=task)  # fmt: skip
+                    runs.append({**setting.record, **_run_record(kind, seed, size, history)})
+                    keras.backend.clear_session()
+    return runs
+
+
 def run_adding(
     *,
     seq_lens: Sequence[int] = (25, 50, 100, 200),
@@ -413,42 +479,29 @@ def run_adding(
     Accuracy is the share of test sums predicted within :data:`ADDING_TOLERANCE`. The data
     of a length and seed are the same for every kind.
     """
-    import keras
-
-    from .reproducibility import seed_everything
     from .synthetic_tasks import adding_problem
 
-    runs = []
-    progress = _progress() if show_progress else _NullProgress()
-    context = progress if show_progress else _nullcontext()
-    with context:
-        task = progress.add_task("adding", total=len(seq_lens) * len(kinds) * len(seeds) * epochs)
-        for seq_len in seq_lens:
-            for seed in seeds:
-                x_train, y_train = adding_problem(n_train, seq_len, seed=1000 + seed)
-                x_test, y_test = adding_problem(n_test, seq_len, seed=2000 + seed)
+    def setting(seq_len: int, seed: int) -> _Setting:
+        x_train, y_train = adding_problem(n_train, seq_len, seed=1000 + seed)
+        x_test, y_test = adding_problem(n_test, seq_len, seed=2000 + seed)
 
-                def evaluate(model: Any, x_test: Any = x_test, y_test: Any = y_test,
-                             x_train: Any = x_train, y_train: Any = y_train) -> dict:  # fmt: skip
-                    test_error = _predict(model, x_test) - y_test
-                    train_error = _predict(model, x_train) - y_train
-                    return {
-                        "train_mse": float(np.mean(train_error**2)),
-                        "test_mse": float(np.mean(test_error**2)),
-                        "test_accuracy": float(np.mean(np.abs(test_error) < ADDING_TOLERANCE)),
-                    }
+        def evaluate(model: Any) -> dict[str, float]:
+            test_error = _predict(model, x_test) - y_test
+            train_error = _predict(model, x_train) - y_train
+            return {
+                "train_mse": float(np.mean(train_error**2)),
+                "test_mse": float(np.mean(test_error**2)),
+                "test_accuracy": float(np.mean(np.abs(test_error) < ADDING_TOLERANCE)),
+            }
 
-                for kind in kinds:
-                    size = units_for_budget(kind, 2, budget, 1)
-                    progress.update(task, description=f"adding T={seq_len} {DISPLAY_NAMES[kind]} "
-                                                      f"seed {seed}")  # fmt: skip
-                    seed_everything(seed)
-                    model = build_model(kind, 2, size.units, 1, return_sequences=False)
-                    _compile(model, "mse", learning_rate)
-                    history = train_run(model, (x_train, y_train), evaluate, epochs=epochs,
-                                        batch_size=batch_size, progress=progress, task=task)
-                    runs.append({"seq_len": seq_len, **_run_record(kind, seed, size, history)})
-                    keras.backend.clear_session()
+        return _Setting((x_train, y_train), evaluate, 2, 1, False, "mse", {"seq_len": seq_len})
+
+    runs = _sweep(
+        "adding",
+        [(f"T={n}", lambda seed, n=n: setting(n, seed)) for n in seq_lens],
+        seeds=seeds, kinds=kinds, epochs=epochs, budget=budget, batch_size=batch_size,
+        learning_rate=learning_rate, show_progress=show_progress,
+    )  # fmt: skip
     config = {
         "seq_lens": list(seq_lens), "epochs": epochs, "seeds": list(seeds), "budget": budget,
         "n_train": n_train, "n_test": n_test, "batch_size": batch_size,
@@ -482,55 +535,105 @@ def run_copy(
     """
     import keras
 
-    from .reproducibility import seed_everything
     from .synthetic_tasks import copy_memory, copy_memory_baseline
 
-    n_in, n_out = n_symbols + 2, n_symbols + 1
-    runs = []
-    progress = _progress() if show_progress else _NullProgress()
-    context = progress if show_progress else _nullcontext()
-    with context:
-        task = progress.add_task("copy", total=len(delays) * len(kinds) * len(seeds) * epochs)
-        for delay in delays:
-            for seed in seeds:
-                options = {"copy_len": copy_len, "n_symbols": n_symbols}
-                x_train, y_train = copy_memory(n_train, delay, seed=1000 + seed, **options)
-                x_test, y_test = copy_memory(n_test, delay, seed=2000 + seed, **options)
+    options = {"copy_len": copy_len, "n_symbols": n_symbols}
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-                def evaluate(model: Any, x_test: Any = x_test, y_test: Any = y_test,
-                             x_train: Any = x_train, y_train: Any = y_train) -> dict:  # fmt: skip
-                    scores = {}
-                    for name, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
-                        logits = _predict(model, x).astype(np.float64)
-                        logits -= logits.max(axis=-1, keepdims=True)
-                        log_p = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-                        picked = np.take_along_axis(log_p, y[..., None].astype(int), -1)
-                        scores[f"{name}_xent"] = float(-picked.mean())
-                        guess = logits[:, -copy_len:].argmax(axis=-1)
-                        scores[f"{name}_accuracy"] = float(np.mean(guess == y[:, -copy_len:]))
-                    return scores
+    def setting(delay: int, seed: int) -> _Setting:
+        x_train, y_train = copy_memory(n_train, delay, seed=1000 + seed, **options)
+        x_test, y_test = copy_memory(n_test, delay, seed=2000 + seed, **options)
 
-                for kind in kinds:
-                    size = units_for_budget(kind, n_in, budget, n_out)
-                    progress.update(task, description=f"copy T={delay} {DISPLAY_NAMES[kind]} "
-                                                      f"seed {seed}")  # fmt: skip
-                    seed_everything(seed)
-                    model = build_model(kind, n_in, size.units, n_out, return_sequences=True)
-                    _compile(model, keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                             learning_rate)  # fmt: skip
-                    history = train_run(model, (x_train, y_train), evaluate, epochs=epochs,
-                                        batch_size=batch_size, progress=progress, task=task)
-                    runs.append({
-                        "delay": delay, "seq_len": delay + 2 * copy_len,
-                        "baseline_xent": copy_memory_baseline(delay, **options),
-                        **_run_record(kind, seed, size, history),
-                    })  # fmt: skip
-                    keras.backend.clear_session()
+        def evaluate(model: Any) -> dict[str, float]:
+            scores = {}
+            for name, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+                logits = _predict(model, x).astype(np.float64)
+                logits -= logits.max(axis=-1, keepdims=True)
+                log_p = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+                picked = np.take_along_axis(log_p, y[..., None].astype(int), -1)
+                scores[f"{name}_xent"] = float(-picked.mean())
+                guess = logits[:, -copy_len:].argmax(axis=-1)
+                scores[f"{name}_accuracy"] = float(np.mean(guess == y[:, -copy_len:]))
+            return scores
+
+        record = {"delay": delay, "seq_len": delay + 2 * copy_len,
+                  "baseline_xent": copy_memory_baseline(delay, **options)}  # fmt: skip
+        return _Setting((x_train, y_train), evaluate, n_symbols + 2, n_symbols + 1, True, loss,
+                        record)  # fmt: skip
+
+    runs = _sweep(
+        "copy",
+        [(f"T={d}", lambda seed, d=d: setting(d, seed)) for d in delays],
+        seeds=seeds, kinds=kinds, epochs=epochs, budget=budget, batch_size=batch_size,
+        learning_rate=learning_rate, show_progress=show_progress,
+    )  # fmt: skip
     config = {
         "delays": list(delays), "epochs": epochs, "seeds": list(seeds), "budget": budget,
         "n_train": n_train, "n_test": n_test, "copy_len": copy_len, "n_symbols": n_symbols,
         "batch_size": batch_size, "optimizer": "RMSprop", "learning_rate": learning_rate,
         "clipnorm": 1.0, "chance_accuracy": 1.0 / n_symbols,
+    }  # fmt: skip
+    return {"config": config, "runs": runs}
+
+
+def run_sunspots(
+    *,
+    windows: Sequence[int] = (10, 20, 40, 80),
+    seeds: Sequence[int] = (0, 1, 2),
+    epochs: int = 100,
+    budget: int = 1_000,
+    batch_size: int = 16,
+    learning_rate: float = 3e-3,
+    kinds: Sequence[str] = KINDS,
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    """Forecast next year's sunspot number from the ``window`` years before it.
+
+    The yearly series of :func:`~gru_companion.time_series.load_sunspots` is split by time
+    (:func:`~gru_companion.time_series.chronological_windows`: 70 % training, 15 %
+    validation, 15 % test, standardised with the training period's mean and standard
+    deviation). Each epoch records the mean squared error of every period on the
+    standardised scale and ``test_rmse``, the test error in sunspot numbers. Each run's
+    record holds ``persistence_rmse``: the test error of predicting that next year repeats
+    the last year, the baseline a forecast must beat.
+    """
+    from .time_series import chronological_windows, load_sunspots
+
+    series = load_sunspots()
+
+    def setting(window: int, seed: int) -> _Setting:
+        split = chronological_windows(series, window=window)
+        periods = {"train": (split.x_train, split.y_train), "valid": (split.x_valid, split.y_valid),
+                   "test": (split.x_test, split.y_test)}  # fmt: skip
+        persistence = split.unstandardize(split.x_test[:, -1]) - split.unstandardize(split.y_test)
+
+        def evaluate(model: Any) -> dict[str, float]:
+            scores = {}
+            for name, (x, y) in periods.items():
+                scores[f"{name}_mse"] = float(np.mean((_predict(model, x) - y) ** 2))
+            error = split.unstandardize(_predict(model, split.x_test)) - split.unstandardize(
+                split.y_test
+            )
+            scores["test_rmse"] = float(np.sqrt(np.mean(error**2)))
+            return scores
+
+        record = {"window": window, "seq_len": window,
+                  "persistence_rmse": float(np.sqrt(np.mean(persistence**2)))}  # fmt: skip
+        return _Setting((split.x_train, split.y_train), evaluate, 1, 1, False, "mse", record)
+
+    runs = _sweep(
+        "sunspots",
+        [(f"window={w}", lambda seed, w=w: setting(w, seed)) for w in windows],
+        seeds=seeds, kinds=kinds, epochs=epochs, budget=budget, batch_size=batch_size,
+        learning_rate=learning_rate, show_progress=show_progress,
+    )  # fmt: skip
+    split = chronological_windows(series, window=max(windows))
+    config = {
+        "windows": list(windows), "epochs": epochs, "seeds": list(seeds), "budget": budget,
+        "batch_size": batch_size, "optimizer": "RMSprop", "learning_rate": learning_rate,
+        "clipnorm": 1.0, "years": [int(series.years[0]), int(series.years[-1])],
+        "fractions": {"train": 0.7, "valid": 0.15, "test": 0.15},
+        "mean": split.mean, "std": split.std,
     }  # fmt: skip
     return {"config": config, "runs": runs}
 
@@ -594,11 +697,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--budget", type=int, default=None, help="parameters per model")
     parser.add_argument("--lengths", type=int, nargs="+", default=None,
-                        help="adding: sequence lengths; copy: delays")  # fmt: skip
+                        help="adding: lengths; copy: delays; sunspots: windows")  # fmt: skip
     parser.add_argument("--subset", choices=("full", "small"), default="full",
                         help="chorales: which pieces")  # fmt: skip
     parser.add_argument("--n-train", type=int, default=None, help="synthetic: sequences")
     parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--copy-len", type=int, default=None, help="copy: symbols to copy")
+    parser.add_argument("--symbols", type=int, default=None, help="copy: alphabet size")
     parser.add_argument("--out", default=None, help="JSON file to write")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -611,11 +717,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         options["budget"] = args.budget
     if args.learning_rate is not None:
         options["learning_rate"] = args.learning_rate
-    if args.experiment != "chorales" and args.n_train is not None:
+    if args.batch_size is not None:
+        options["batch_size"] = check_positive_int("batch size", args.batch_size)
+    if args.experiment in ("adding", "copy") and args.n_train is not None:
         options["n_train"] = args.n_train
     if args.experiment == "chorales":
         options["subset"] = args.subset
         runner = run_chorales
+    elif args.experiment == "sunspots":
+        if args.lengths:
+            options["windows"] = tuple(args.lengths)
+        runner = run_sunspots
     elif args.experiment == "adding":
         if args.lengths:
             options["seq_lens"] = tuple(args.lengths)
@@ -623,9 +735,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         if args.lengths:
             options["delays"] = tuple(args.lengths)
+        if args.copy_len is not None:
+            options["copy_len"] = args.copy_len
+        if args.symbols is not None:
+            options["n_symbols"] = args.symbols
         runner = run_copy
     out = pathlib.Path(args.out or f"book/data/{args.experiment}.json")
 
+    load_start = os.getloadavg()
     start = time.perf_counter()
     result = runner(**options)
     wall = time.perf_counter() - start
@@ -633,6 +750,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "experiment": args.experiment,
         "command": command_line("python -m gru_companion.experiments", argv),
         "wall_seconds": round(wall, 1),
+        # other work on the machine slows every run and inflates the timed columns
+        "load_average": {"start": [round(v, 2) for v in load_start],
+                         "end": [round(v, 2) for v in os.getloadavg()]},
         "versions": package_versions(),
         "machine": machine_description(),
         **rounded_floats(result, 5),
@@ -649,6 +769,6 @@ if __name__ == "__main__":  # pragma: no cover
 __all__ = [
     "ADDING_TOLERANCE", "DISPLAY_NAMES", "EXPERIMENTS", "KINDS", "ModelSize",
     "build_model", "chorale_arrays", "first_epoch_reaching", "history_frame", "main",
-    "model_size", "run_adding",
+    "model_size", "run_adding", "run_sunspots",
     "run_chorales", "run_copy", "train_run", "units_for_budget",
 ]  # fmt: skip
