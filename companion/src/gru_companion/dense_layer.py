@@ -22,13 +22,15 @@ from typing import Any, Self
 import numpy as np
 
 from gru_companion.initializers import glorot_uniform
-from gru_companion.recurrent_layer import (
-    _check_array_type,
-    _check_dtype,
-    _check_finite,
-    _check_weight,
+from gru_companion.validation import (
+    check_bool,
+    check_finite,
+    check_float_array,
+    check_float_dtype,
+    check_positive_int,
+    check_rng,
+    check_weight,
 )
-from gru_companion.validation import check_bool, check_positive_int, check_rng
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,13 @@ class NumpyDense:
     """
 
     def __init__(self, kernel: np.ndarray, bias: np.ndarray | None = None) -> None:
-        kernel = _check_weight("kernel", kernel)
+        kernel = check_weight("kernel", kernel)
         if kernel.ndim != 2 or 0 in kernel.shape:
             raise ValueError(
                 f"kernel must have shape (features, units), both >= 1, got {kernel.shape}"
             )
         if bias is not None:
-            bias = _check_weight("bias", bias)
+            bias = check_weight("bias", bias)
             if bias.shape != (kernel.shape[1],):
                 raise ValueError(
                     f"bias must have shape (units,) = ({kernel.shape[1]},), got {bias.shape}"
@@ -129,7 +131,7 @@ class NumpyDense:
         """
         features = check_positive_int("features", features)
         units = check_positive_int("units", units)
-        dtype = _check_dtype(dtype)
+        dtype = check_float_dtype(dtype)
         use_bias = check_bool("use_bias", use_bias)
         kernel = glorot_uniform(check_rng("seed", seed), features, units).astype(dtype)
         return cls(kernel, np.zeros(units, dtype=dtype) if use_bias else None)
@@ -155,10 +157,10 @@ class NumpyDense:
         return [weight.copy() for weight in weights]
 
     def _check_inputs(self, inputs: Any) -> np.ndarray:
-        inputs = _check_array_type("inputs", inputs, "of shape (..., features)", self.dtype)
+        inputs = check_float_array("inputs", inputs, "of shape (..., features)", self.dtype)
         if inputs.ndim < 1 or inputs.shape[-1] != self.features:
             raise ValueError(f"inputs must have shape (..., {self.features}), got {inputs.shape}")
-        _check_finite("inputs", inputs)
+        check_finite("inputs", inputs)
         return inputs
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
@@ -183,11 +185,11 @@ class NumpyDense:
             If an array has the wrong type, dtype or shape, or is not finite.
         """
         inputs = self._check_inputs(inputs)
-        d_outputs = _check_array_type("d_outputs", d_outputs, "of shape (..., units)", self.dtype)
+        d_outputs = check_float_array("d_outputs", d_outputs, "of shape (..., units)", self.dtype)
         expected = (*inputs.shape[:-1], self.units)
         if d_outputs.shape != expected:
             raise ValueError(f"d_outputs must have shape {expected}, got {d_outputs.shape}")
-        _check_finite("d_outputs", d_outputs)
+        check_finite("d_outputs", d_outputs)
         rows = inputs.reshape(-1, self.features)
         d_rows = d_outputs.reshape(-1, self.units)
         return DenseGradients(

@@ -47,8 +47,9 @@ import numpy as np
 
 from gru_companion.gru import NumpyGRU
 from gru_companion.lstm import NumpyLSTM
-from gru_companion.recurrent_layer import FLOAT_DTYPES, RecurrentLayer
+from gru_companion.recurrent_layer import RecurrentLayer
 from gru_companion.simple_rnn import NumpySimpleRNN
+from gru_companion.validation import FLOAT_DTYPES
 
 #: Each Keras layer class with its NumPy twin's class.
 TWINS: tuple[tuple[type, type[RecurrentLayer]], ...] = (

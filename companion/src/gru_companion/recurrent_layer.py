@@ -46,10 +46,16 @@ from typing import Any, ClassVar, NamedTuple, Self
 import numpy as np
 
 from gru_companion.initializers import glorot_uniform, orthogonal
-from gru_companion.validation import check_bool, check_positive_int, check_rng
-
-#: The dtypes a layer computes in.
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+from gru_companion.validation import (
+    check_bool,
+    check_finite,
+    check_float_array,
+    check_float_dtype,
+    check_positive_int,
+    check_rng,
+    check_shape,
+    check_weight,
+)
 
 #: Half-width of the uniform distribution of the biases drawn by ``initialized``.
 BIAS_SCALE = 0.1
@@ -232,64 +238,6 @@ class RecurrentRun:
     caches: list[dict[str, np.ndarray]] | None
 
 
-def _check_array_type(name: str, value: Any, what: str, dtype: np.dtype) -> np.ndarray:
-    """Raise ``TypeError`` unless ``value`` is a floating ndarray of exactly ``dtype``."""
-    if not isinstance(value, np.ndarray):
-        raise TypeError(
-            f"{name} must be a numpy.ndarray {what} of dtype {dtype}, got {type(value).__name__}"
-        )
-    if value.dtype.kind != "f":
-        raise TypeError(
-            f"{name} must hold floating-point numbers of dtype {dtype} (the dtype of the "
-            f"layer's weights), got dtype {value.dtype}"
-        )
-    if value.dtype != dtype:
-        raise TypeError(
-            f"{name} has dtype {value.dtype} but the layer's weights are {dtype}; nothing "
-            f"is cast silently: pass {name}.astype(np.{dtype}) or use "
-            f"layer.astype('{value.dtype}')"
-        )
-    return value
-
-
-def _check_shape(name: str, value: np.ndarray, labels: str, expected: tuple[int, ...]) -> None:
-    """Raise ``ValueError`` unless ``value.shape == expected``."""
-    if value.shape != expected:
-        raise ValueError(f"{name} must have shape {labels} = {expected}, got {value.shape}")
-
-
-def _check_finite(name: str, value: np.ndarray) -> None:
-    """Raise ``ValueError`` if ``value`` holds a NaN or an infinity, naming the first."""
-    bad = ~np.isfinite(value)
-    if bad.any():
-        index = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(
-            f"{name} must be finite, got {value[index]} at index {index} "
-            f"({int(bad.sum())} non-finite value(s) in all)"
-        )
-
-
-def _check_weight(name: str, value: Any) -> np.ndarray:
-    """Raise unless ``value`` is a float32 or float64 ndarray; return a copy."""
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
-    if value.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must have dtype float32 or float64, got dtype {value.dtype}")
-    _check_finite(name, value)
-    return value.copy()
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise ``ValueError``."""
-    try:
-        result = np.dtype(dtype)
-    except TypeError as error:
-        raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}") from error
-    if result not in FLOAT_DTYPES:
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {result}")
-    return result
-
-
 class RecurrentLayer:
     """A recurrent layer in NumPy: weights, flags, and the loop over time steps.
 
@@ -350,8 +298,8 @@ class RecurrentLayer:
         self.return_state = check_bool("return_state", return_state)
         self.go_backwards = check_bool("go_backwards", go_backwards)
         k = len(self.gate_names)
-        recurrent_kernel = _check_weight("recurrent_kernel", recurrent_kernel)
-        kernel = _check_weight("kernel", kernel)
+        recurrent_kernel = check_weight("recurrent_kernel", recurrent_kernel)
+        kernel = check_weight("kernel", kernel)
         if recurrent_kernel.ndim != 2 or recurrent_kernel.shape[0] < 1:
             raise ValueError(
                 f"recurrent_kernel must have shape (units, {k} * units) with units >= 1, "
@@ -359,16 +307,16 @@ class RecurrentLayer:
             )
         units = recurrent_kernel.shape[0]
         expected = (units, k * units)
-        _check_shape("recurrent_kernel", recurrent_kernel, f"(units, {k} * units)", expected)
+        check_shape("recurrent_kernel", recurrent_kernel, f"(units, {k} * units)", expected)
         if kernel.ndim != 2 or kernel.shape[0] < 1:
             raise ValueError(
                 f"kernel must have shape (features, {k} * units) with features >= 1, "
                 f"got shape {kernel.shape}"
             )
-        _check_shape("kernel", kernel, f"(features, {k} * units)", (kernel.shape[0], k * units))
+        check_shape("kernel", kernel, f"(features, {k} * units)", (kernel.shape[0], k * units))
         if bias is not None:
-            bias = _check_weight("bias", bias)
-            _check_shape("bias", bias, self._bias_labels(), self.bias_shape(units))
+            bias = check_weight("bias", bias)
+            check_shape("bias", bias, self._bias_labels(), self.bias_shape(units))
         for name, weight in (("recurrent_kernel", recurrent_kernel), ("bias", bias)):
             if weight is not None and weight.dtype != kernel.dtype:
                 raise TypeError(
@@ -494,7 +442,7 @@ class RecurrentLayer:
 
     def astype(self, dtype: Any) -> Self:
         """A copy of this layer with its weights cast to ``dtype`` (float32 or float64)."""
-        dtype = _check_dtype(dtype)
+        dtype = check_float_dtype(dtype)
         weights = [self.kernel, self.recurrent_kernel, self.bias]
         cast = [None if w is None else w.astype(dtype) for w in weights]
         return type(self)(*cast, **self._options())
@@ -551,7 +499,7 @@ class RecurrentLayer:
         """
         features = check_positive_int("features", features)
         units = check_positive_int("units", units)
-        dtype = _check_dtype(dtype)
+        dtype = check_float_dtype(dtype)
         use_bias = check_bool("use_bias", use_bias)
         rng = check_rng("seed", seed)
         k = len(cls.gate_names)
@@ -592,7 +540,7 @@ class RecurrentLayer:
             sequence, no time step, or holds NaN or infinity.
         """
         what = "of shape (batch, time, features)"
-        inputs = _check_array_type("inputs", inputs, what, self.dtype)
+        inputs = check_float_array("inputs", inputs, what, self.dtype)
         if inputs.ndim != 3:
             raise ValueError(
                 f"inputs must have 3 dimensions (batch, time, features), got {inputs.ndim} "
@@ -610,7 +558,7 @@ class RecurrentLayer:
             )
         if batch == 0:
             raise ValueError(f"inputs must hold at least one sequence, got shape {inputs.shape}")
-        _check_finite("inputs", inputs)
+        check_finite("inputs", inputs)
         return inputs
 
     def check_states(self, states: Any, batch: int, name: str = "initial_state") -> tuple:
@@ -653,9 +601,9 @@ class RecurrentLayer:
             )
         for index, (state, state_name) in enumerate(zip(states, self.state_names, strict=True)):
             label = f"{name}[{index}] ({state_name})"
-            _check_array_type(label, state, "of shape (batch, units)", self.dtype)
-            _check_shape(label, state, "(batch, units)", (batch, self.units))
-            _check_finite(label, state)
+            check_float_array(label, state, "of shape (batch, units)", self.dtype)
+            check_shape(label, state, "(batch, units)", (batch, self.units))
+            check_finite(label, state)
         return tuple(states)
 
     # --------------------------------------------------------------------- forward pass
@@ -749,7 +697,7 @@ class RecurrentLayer:
         tuple of numpy.ndarray
             The new states, ``(h,)`` or ``(h, c)``; ``h`` is the step's output.
         """
-        x = _check_array_type("x", x, "of shape (batch, features)", self.dtype)
+        x = check_float_array("x", x, "of shape (batch, features)", self.dtype)
         if x.ndim != 2:
             raise ValueError(
                 f"x must have 2 dimensions (batch, features), got {x.ndim} (shape {x.shape})"
@@ -759,7 +707,7 @@ class RecurrentLayer:
                 f"x must have shape (batch, features) with batch >= 1 and features = "
                 f"{self.features}, got {x.shape}"
             )
-        _check_finite("x", x)
+        check_finite("x", x)
         states = self.check_states(states, x.shape[0], name="states")
         x_proj = x @ self.kernel
         if self.input_bias is not None:
@@ -798,9 +746,9 @@ class RecurrentLayer:
 
     def _check_gradient(self, name: str, value: Any, expected: tuple[int, ...], labels: str):
         """Raise unless ``value`` is a finite array of the weights' dtype and ``expected`` shape."""
-        _check_array_type(name, value, f"of shape {labels}", self.dtype)
-        _check_shape(name, value, labels, expected)
-        _check_finite(name, value)
+        check_float_array(name, value, f"of shape {labels}", self.dtype)
+        check_shape(name, value, labels, expected)
+        check_finite(name, value)
         return value
 
     def backward(

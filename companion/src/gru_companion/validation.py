@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+#: The dtypes the NumPy layers compute in.
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 def check_positive_int(name: str, value: Any) -> int:
     """Return ``value`` if it is an integer >= 1, else raise.
@@ -176,3 +179,65 @@ def check_ndarray(
             f"{name} must have {ndim} dimensions, got {value.ndim} (shape {value.shape})"
         )
     return value
+
+
+def check_float_array(name: str, value: Any, what: str, dtype: np.dtype) -> np.ndarray:
+    """Return ``value`` if it is a floating ndarray of exactly ``dtype``, else raise ``TypeError``.
+
+    ``what`` describes the expected array in the message (e.g. ``"(batch, time, features)"``);
+    ``dtype`` is the dtype of the weights it will meet: nothing is cast silently.
+    """
+    if not isinstance(value, np.ndarray):
+        raise TypeError(
+            f"{name} must be a numpy.ndarray {what} of dtype {dtype}, got {type(value).__name__}"
+        )
+    if value.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must hold floating-point numbers of dtype {dtype} (the dtype of the "
+            f"layer's weights), got dtype {value.dtype}"
+        )
+    if value.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {value.dtype} but the layer's weights are {dtype}; nothing "
+            f"is cast silently: pass {name}.astype(np.{dtype}) or use "
+            f"layer.astype('{value.dtype}')"
+        )
+    return value
+
+
+def check_shape(name: str, value: np.ndarray, labels: str, expected: tuple[int, ...]) -> None:
+    """Raise ``ValueError`` unless ``value.shape == expected``; ``labels`` names the axes."""
+    if value.shape != expected:
+        raise ValueError(f"{name} must have shape {labels} = {expected}, got {value.shape}")
+
+
+def check_finite(name: str, value: np.ndarray) -> None:
+    """Raise ``ValueError`` if ``value`` holds a NaN or an infinity, naming the first."""
+    bad = ~np.isfinite(value)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} must be finite, got {value[index]} at index {index} "
+            f"({int(bad.sum())} non-finite value(s) in all)"
+        )
+
+
+def check_weight(name: str, value: Any) -> np.ndarray:
+    """Raise unless ``value`` is a float32 or float64 ndarray; return a copy."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if value.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must have dtype float32 or float64, got dtype {value.dtype}")
+    check_finite(name, value)
+    return value.copy()
+
+
+def check_float_dtype(dtype: Any) -> np.dtype:
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise ``ValueError``."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}") from error
+    if result not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {result}")
+    return result
