@@ -54,9 +54,9 @@ def test_first_epoch_below():
     assert history.first_epoch_below(0.1) == 2
     assert history.first_epoch_below(ADDING_BASELINE_MSE / 100) == 3
     assert history.first_epoch_below(1e-4) is None
-    with pytest.raises(ValueError, match="threshold must be positive"):
+    with pytest.raises(ValueError, match="threshold must be a positive finite number"):
         history.first_epoch_below(0)
-    with pytest.raises(TypeError, match="threshold must be a number"):
+    with pytest.raises(TypeError, match="threshold must be a positive number"):
         history.first_epoch_below("0.1")
 
 
@@ -65,7 +65,7 @@ def test_build_and_train_refuse_bad_arguments():
         build_adding_model("gru", 5)
     with pytest.raises(ValueError, match="return_sequences=False"):
         build_adding_model(keras.layers.GRU(2, return_sequences=True), 5)
-    with pytest.raises(ValueError, match="learning_rate must be positive"):
+    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
         build_adding_model(keras.layers.GRU(2), 5, learning_rate=0.0)
     with pytest.raises(TypeError, match="data must be an AddingData"):
         train_adding_model(None, (1, 2))

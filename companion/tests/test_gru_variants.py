@@ -210,7 +210,7 @@ def test_compare_and_summarize_refuse_bad_arguments():
         compare_variants(variants="gru", **TINY)
     with pytest.raises(TypeError, match="result must be a dict"):
         summarize_variants([])
-    with pytest.raises(ValueError, match="solved_mse must be positive"):
+    with pytest.raises(ValueError, match="solved_mse must be a positive finite number"):
         summarize_variants({"runs": []}, solved_mse=0)
 
 

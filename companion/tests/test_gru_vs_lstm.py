@@ -158,7 +158,7 @@ def test_jacobians_refuse_bad_arguments():
         state_jacobian(gru, np.zeros((2, 2)))
     with pytest.raises(TypeError, match="x must be a numpy.ndarray"):
         state_jacobian(gru, [[0.0, 0.0]])
-    with pytest.raises(ValueError, match="eps must be a positive number"):
+    with pytest.raises(ValueError, match="eps must be a positive finite number"):
         state_jacobian(gru, np.zeros((1, 2)), eps=0)
     with pytest.raises(TypeError, match="NumPy recurrent layer"):
         state_jacobian("gru", np.zeros((1, 2)))

@@ -209,7 +209,7 @@ def test_clip_by_global_norm_equals_keras():
         (lambda: Adam(beta_1=1.0), ValueError, r"beta_1 must be in \[0.0, 1.0\)"),
         (lambda: Adam(epsilon=0), ValueError, "epsilon must be in"),
         (lambda: SGD(momentum=-0.1), ValueError, "momentum must be in"),
-        (lambda: SGD(global_clipnorm=0), ValueError, "global_clipnorm must be None or a"),
+        (lambda: SGD(global_clipnorm=0), ValueError, "global_clipnorm must be a positive finite"),
         (lambda: SGD(nesterov="yes"), TypeError, "nesterov must be True or False"),
     ],
 )

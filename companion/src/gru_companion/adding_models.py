@@ -28,6 +28,7 @@ from gru_companion.validation import (
     check_int_at_least,
     check_ndarray,
     check_positive_int,
+    check_positive_number,
     check_rng,
 )
 
@@ -138,10 +139,7 @@ def build_adding_model(
     if getattr(recurrent_layer, "return_sequences", False):
         raise ValueError("recurrent_layer must return its last output (return_sequences=False)")
     seq_len = check_int_at_least("seq_len", seq_len, 2)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
-        raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    learning_rate = check_positive_number("learning_rate", learning_rate)
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__}")
     model = keras.Sequential(
@@ -193,10 +191,7 @@ class AddingHistory:
         threshold
             A positive number, e.g. a tenth of the baseline's MSE.
         """
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-            raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
-        if not threshold > 0:
-            raise ValueError(f"threshold must be positive, got {threshold}")
+        threshold = check_positive_number("threshold", threshold)
         for epoch, mse in enumerate(self.test_mse, start=1):
             if mse < threshold:
                 return epoch

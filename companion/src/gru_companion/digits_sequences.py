@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from gru_companion.validation import check_bool, check_positive_int
+from gru_companion.validation import (
+    check_bool,
+    check_int_at_least,
+    check_open_fraction,
+    check_positive_int,
+    check_positive_number,
+)
 
 #: Steps per sequence (image rows) and features per step (pixels per row).
 STEPS = FEATURES = 8
@@ -60,12 +66,8 @@ def split_digits(test_fraction: float = 0.25, seed: int = 0) -> DigitsSplit:
     seed
         Seed of the shuffle (a non-negative integer), so the split is the same every run.
     """
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
-        raise TypeError(f"test_fraction must be a number, got {type(test_fraction).__name__}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    test_fraction = check_open_fraction("test_fraction", test_fraction)
+    seed = check_int_at_least("seed", seed, 0)
     from sklearn.model_selection import train_test_split
 
     x, y = load_digit_sequences()
@@ -103,10 +105,7 @@ def build_digits_classifier(
     """
     check_positive_int("units", units)
     check_bool("bidirectional", bidirectional)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
-        raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    learning_rate = check_positive_number("learning_rate", learning_rate)
     import keras
 
     recurrent = keras.layers.GRU(units, name="gru")

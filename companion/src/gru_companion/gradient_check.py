@@ -30,14 +30,13 @@ dominates its difference quotient.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from gru_companion.recurrent_layer import RecurrentLayer
-from gru_companion.validation import check_rng
+from gru_companion.validation import check_positive_number, check_rng
 
 #: The step of the central differences.
 DEFAULT_EPSILON = 1e-6
@@ -65,14 +64,6 @@ class GradientCheckError(AssertionError):
             + ", ".join(failed)
             + " (the analytic gradient disagrees with central finite differences)"
         )
-
-
-def _check_positive_real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__} {value!r}")
-    if not 0 < float(value) < float("inf"):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
 
 
 def _check_float64(name: str, value: Any) -> np.ndarray:
@@ -139,7 +130,7 @@ def numerical_gradient(
         The estimated gradient, with the shape of ``array``.
     """
     array = _check_float64("array", array)
-    epsilon = _check_positive_real("epsilon", epsilon)
+    epsilon = check_positive_number("epsilon", epsilon)
     gradient = np.empty_like(array)
     for index in np.ndindex(array.shape):
         original = array[index]
@@ -191,7 +182,7 @@ def check_gradients(
     ValueError
         If the names or shapes of ``arrays`` and ``analytic`` differ.
     """
-    tolerance = _check_positive_real("tolerance", tolerance)
+    tolerance = check_positive_number("tolerance", tolerance)
     if set(arrays) != set(analytic):
         raise ValueError(
             f"arrays and analytic must name the same arrays, got {sorted(arrays)} and "

@@ -98,7 +98,13 @@ from gru_companion.result_files import (
     write_result,
 )
 from gru_companion.synthetic_tasks import ADDING_BASELINE_MSE
-from gru_companion.validation import check_bool, check_choice, check_positive_int
+from gru_companion.validation import (
+    check_bool,
+    check_choice,
+    check_int_at_least,
+    check_positive_int,
+    check_positive_number,
+)
 
 #: The cells compared in the chapter, the two full cells and the three variants.
 VARIANTS = ("gru", "mgu", "gru_no_reset", "lstm", "cifg")
@@ -739,8 +745,7 @@ def compare_variants(
     if isinstance(seeds, str) or not isinstance(seeds, Sequence) or not seeds:
         raise TypeError(f"seeds must be a non-empty sequence of integers, got {seeds!r}")
     for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"each seed must be a non-negative integer, got {seed!r}")
+        check_int_at_least("each seed", seed, 0, expected="a non-negative integer")
     if len(set(variants)) != len(variants) or len(set(seeds)) != len(seeds):
         raise ValueError("variants and seeds must not repeat")
     units = check_positive_int("units", units)
@@ -829,10 +834,7 @@ def summarize_variants(result: dict[str, Any], *, solved_mse: float = SOLVED_MSE
 
     if not isinstance(result, dict) or not isinstance(result.get("runs"), list):
         raise TypeError("result must be a dict with a list of runs, from compare_variants")
-    if isinstance(solved_mse, bool) or not isinstance(solved_mse, (int, float)):
-        raise TypeError(f"solved_mse must be a number, got {type(solved_mse).__name__}")
-    if not solved_mse > 0:
-        raise ValueError(f"solved_mse must be positive, got {solved_mse}")
+    solved_mse = check_positive_number("solved_mse", solved_mse)
     rows = []
     for run in result["runs"]:
         below = [epoch for epoch, mse in enumerate(run["test_mse"], 1) if mse < solved_mse]

@@ -35,7 +35,12 @@ from gru_companion.gru import NumpyGRU, gru_step
 from gru_companion.lstm import NumpyLSTM
 from gru_companion.recurrent_layer import RecurrentLayer, split_gates
 from gru_companion.simple_rnn import NumpySimpleRNN
-from gru_companion.validation import check_ndarray, check_positive_int
+from gru_companion.validation import (
+    check_ndarray,
+    check_open_fraction,
+    check_positive_int,
+    check_positive_number,
+)
 
 #: A bias that saturates a gate; sigma(40) = tanh(40) = 1 in float64, sigma(-40) ~ 4e-18.
 SATURATED = FORCING_LOGIT
@@ -131,10 +136,7 @@ def averaging_gru(rate: float) -> NumpyGRU:
     rate
         The fraction written per step, strictly between 0 and 1.
     """
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-        raise TypeError(f"rate must be a number, got {type(rate).__name__} {rate!r}")
-    if not 0 < rate < 1:
-        raise ValueError(f"rate must be strictly between 0 and 1, got {rate}")
+    rate = check_open_fraction("rate", rate)
     kernel = np.array([[0.0, 0.0, SATURATED]])  # columns: z, r, h
     bias = np.zeros((2, 3))
     bias[0, 0] = np.log((1 - rate) / rate)  # sigma(b) = 1 - rate
@@ -196,8 +198,7 @@ def state_jacobian(
     """
     layer = _check_float64_layer(layer)
     x = _check_step_input(layer, x)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    eps = check_positive_number("eps", eps)
     base = np.concatenate(layer.check_states(states, 1), axis=1)[0]
     count, n = len(layer.state_names), layer.units
     jacobian = np.empty((count * n, count * n))

@@ -55,7 +55,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from gru_companion.validation import check_bool
+from gru_companion.validation import check_bool, check_positive_number
 
 
 def _check_real(name: str, value: Any, *, low: float, high: float, closed_low: bool) -> float:
@@ -69,27 +69,8 @@ def _check_real(name: str, value: Any, *, low: float, high: float, closed_low: b
     return number
 
 
-def _check_learning_rate(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"learning_rate must be a positive number, got {type(value).__name__} {value!r}"
-        )
-    if not (math.isfinite(float(value)) and float(value) > 0):
-        raise ValueError(f"learning_rate must be a positive finite number, got {value}")
-    return float(value)
-
-
 def _check_clipnorm(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"global_clipnorm must be None or a positive number, got {type(value).__name__} "
-            f"{value!r}"
-        )
-    if not (math.isfinite(float(value)) and float(value) > 0):
-        raise ValueError(f"global_clipnorm must be None or a positive number, got {value}")
-    return float(value)
+    return None if value is None else check_positive_number("global_clipnorm", value)
 
 
 def _check_gradients(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
@@ -181,7 +162,7 @@ class Optimizer:
         global_clipnorm: float | None = None,
         like_keras: bool = False,
     ) -> None:
-        self.learning_rate = _check_learning_rate(learning_rate)
+        self.learning_rate = check_positive_number("learning_rate", learning_rate)
         self.global_clipnorm = _check_clipnorm(global_clipnorm)
         self.like_keras = check_bool("like_keras", like_keras)
         #: Updates applied so far (Keras's ``optimizer.iterations``).

@@ -9,7 +9,7 @@ CPUs may still differ in the last bits.
 
 from __future__ import annotations
 
-from gru_companion.validation import check_choice
+from gru_companion.validation import check_choice, check_int_at_least
 
 
 def seed_everything(seed: int) -> None:
@@ -20,10 +20,7 @@ def seed_everything(seed: int) -> None:
     seed
         A non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    seed = check_int_at_least("seed", seed, 0)
     import keras
     import tensorflow as tf
 

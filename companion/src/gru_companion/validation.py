@@ -7,6 +7,7 @@ what was expected and what came. Nothing is silently converted or broadcast.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +20,8 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 def check_positive_int(name: str, value: Any) -> int:
     """Return ``value`` if it is an integer >= 1, else raise.
+
+    :func:`check_int_at_least` with a minimum of 1, worded "a positive integer".
 
     Parameters
     ----------
@@ -34,13 +37,7 @@ def check_positive_int(name: str, value: Any) -> int:
     ValueError
         If ``value`` is smaller than 1.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be a positive integer, got {type(value).__name__} {value!r}"
-        )
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer (>= 1), got {value}")
-    return int(value)
+    return check_int_at_least(name, value, 1, expected="a positive integer")
 
 
 def check_bool(name: str, value: Any) -> bool:
@@ -59,7 +56,7 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     return value
 
 
-def check_int_at_least(name: str, value: Any, minimum: int) -> int:
+def check_int_at_least(name: str, value: Any, minimum: int, *, expected: str | None = None) -> int:
     """Return ``value`` if it is an integer >= ``minimum``, else raise.
 
     Parameters
@@ -70,6 +67,9 @@ def check_int_at_least(name: str, value: Any, minimum: int) -> int:
         The value to check. ``bool`` is rejected although it subclasses ``int``.
     minimum
         The smallest value allowed.
+    expected
+        How the messages describe an allowed value; by default
+        ``"an integer >= {minimum}"`` (a custom wording is followed by the bound).
 
     Raises
     ------
@@ -78,13 +78,39 @@ def check_int_at_least(name: str, value: Any, minimum: int) -> int:
     ValueError
         If ``value`` is smaller than ``minimum``.
     """
+    wording = f"an integer >= {minimum}" if expected is None else expected
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}"
-        )
+        raise TypeError(f"{name} must be {wording}, got {type(value).__name__} {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+        bound = "" if expected is None else f" (>= {minimum})"
+        raise ValueError(f"{name} must be {wording}{bound}, got {value}")
     return int(value)
+
+
+def check_positive_number(name: str, value: Any) -> float:
+    """Return ``value`` as a ``float`` if it is a finite real number > 0, else raise.
+
+    For learning rates, tolerances, thresholds and step sizes.
+
+    Parameters
+    ----------
+    name
+        The argument's name, used in the error message.
+    value
+        The value to check. ``bool`` is rejected.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If ``value`` is not positive, or is infinite or NaN.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(float(value)) and float(value) > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value}")
+    return float(value)
 
 
 def check_open_fraction(name: str, value: Any) -> float:
