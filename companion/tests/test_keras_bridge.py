@@ -260,3 +260,14 @@ def test_random_keras_layer_refuses_other_layers_and_bad_sizes():
         random_keras_layer(keras.layers.GRU, 0, 2)
     with pytest.raises(ValueError, match="dtype must be one of"):
         random_keras_layer(keras.layers.GRU, 3, 2, dtype="float16")
+
+
+def test_tape_gradients_refuses_missing_state_weights_and_bad_states():
+    from gru_companion.keras_bridge import tape_gradients
+
+    layer = random_keras_layer(keras.layers.GRU, 2, 3, return_state=True)
+    x, h0 = np.zeros((1, 4, 3)), np.zeros((1, 2))
+    with pytest.raises(ValueError, match="d_states must be given"):
+        tape_gradients(layer, x, [h0], np.ones((1, 2)))
+    with pytest.raises(TypeError, match="initial_states must be a list"):
+        tape_gradients(layer, x, h0, np.ones((1, 2)), [np.ones((1, 2))])

@@ -316,7 +316,7 @@ def random_keras_layer(
         If a size is smaller than 1 or ``dtype`` is neither float32 nor float64.
     """
     from gru_companion.reproducibility import seed_everything
-    from gru_companion.validation import check_choice, check_positive_int
+    from gru_companion.validation import check_choice, check_positive_int, check_positive_number
 
     if layer_class not in [keras_class for keras_class, _ in TWINS]:
         raise TypeError(
@@ -326,8 +326,7 @@ def random_keras_layer(
     units = check_positive_int("units", units)
     features = check_positive_int("features", features)
     check_choice("dtype", dtype, ("float32", "float64"))
-    if not bias_scale > 0:
-        raise ValueError(f"bias_scale must be a positive number, got {bias_scale!r}")
+    check_positive_number("bias_scale", bias_scale)
     seed_everything(seed)
     if layer_class is keras.layers.LSTM:
         flags.setdefault("unit_forget_bias", False)
@@ -339,3 +338,72 @@ def random_keras_layer(
     )
     layer.build((None, None, features))
     return layer
+
+
+def tape_gradients(
+    keras_layer: Any,
+    inputs: np.ndarray,
+    initial_states: list[np.ndarray],
+    d_outputs: np.ndarray,
+    d_states: list[np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Keras's own gradients of a linear loss of a recurrent layer, by ``tf.GradientTape``.
+
+    The loss is :math:`L = \\sum d_{out} \\odot \\text{outputs}` plus, when the layer
+    returns its state, :math:`\\sum_i d_{state,i} \\odot \\text{state}_i`: its gradient
+    with respect to the outputs and final states is exactly ``d_outputs`` and ``d_states``,
+    which is what :meth:`~gru_companion.recurrent_layer.RecurrentLayer.backward` takes, so
+    the two can be compared name by name.
+
+    Parameters
+    ----------
+    keras_layer
+        A built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU`` (e.g. from :func:`to_keras`).
+    inputs
+        (batch, time, features), in the layer's dtype.
+    initial_states
+        One array (batch, units) per state of the layer (two for an LSTM).
+    d_outputs
+        The weights of the outputs in the loss, of the shape the layer returns.
+    d_states
+        The weights of the final states, one per state; used only when the layer returns
+        its state (``None`` otherwise).
+
+    Returns
+    -------
+    dict
+        ``kernel``, ``recurrent_kernel`` and ``bias`` (if the layer has one), ``inputs``, and
+        ``initial_states`` (a list), as NumPy arrays.
+
+    Raises
+    ------
+    TypeError
+        If ``initial_states`` is not a list or tuple of arrays.
+    ValueError
+        If the layer returns its state but ``d_states`` is missing.
+    """
+    import tensorflow as tf
+
+    if not isinstance(initial_states, list | tuple):
+        raise TypeError(
+            f"initial_states must be a list of arrays, got {type(initial_states).__name__}"
+        )
+    if keras_layer.return_state and d_states is None:
+        raise ValueError("the layer returns its state: d_states must be given")
+    x = tf.constant(inputs)
+    states = [tf.constant(state) for state in initial_states]
+    with tf.GradientTape() as tape:
+        tape.watch([x, *states])
+        returned = keras_layer(x, initial_state=states if len(states) > 1 else states[0])
+        output, *final = returned if keras_layer.return_state else [returned]
+        loss = tf.reduce_sum(d_outputs * output)
+        if keras_layer.return_state:
+            loss += sum(tf.reduce_sum(d * f) for d, f in zip(d_states, final, strict=True))
+    weights = keras_layer.trainable_weights
+    grads = tape.gradient(loss, [*weights, x, *states])
+    names = ["kernel", "recurrent_kernel", "bias"][: len(weights)]
+    named: dict[str, Any] = {name: np.asarray(g) for name, g in zip(names, grads, strict=False)}
+    named["inputs"] = np.asarray(grads[len(weights)])
+    named["initial_states"] = [np.asarray(g) for g in grads[len(weights) + 1 :]]
+    return named
+
