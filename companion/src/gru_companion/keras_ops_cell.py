@@ -159,3 +159,63 @@ def ops_gru(
         name=name,
         dtype=dtype,
     )
+
+
+def weights_after_one_step(
+    recurrent_layer: Any,
+    inputs: Any,
+    targets: Any,
+    start_weights: list[Any],
+    *,
+    optimizer: str = "sgd",
+    learning_rate: float = 0.1,
+    name: str | None = None,
+) -> list[Any]:
+    """All weights of a small model after one training step, to compare two recurrent layers.
+
+    The model is ``keras.Input`` (the shape and dtype of ``inputs``), ``recurrent_layer``
+    (returning its last output) and a linear ``Dense`` head named ``"head"``; it starts
+    from ``start_weights``, takes one ``train_on_batch`` step on the mean squared error,
+    and returns ``get_weights()``. Two layers that compute the same function from the
+    same weights, such as ``keras.layers.GRU`` and :func:`ops_gru`, give the same result:
+    their gradients agree too.
+
+    Parameters
+    ----------
+    recurrent_layer
+        An unbuilt or built Keras recurrent layer in the dtype of ``inputs``.
+    inputs
+        (batch, time, features) array.
+    targets
+        (batch, outputs) array: the head has ``outputs`` units.
+    start_weights
+        The model's weights, recurrent layer's first, then the head's kernel and bias.
+    optimizer
+        ``"sgd"`` or ``"adam"``.
+    learning_rate
+        A positive number.
+    name
+        The model's name.
+
+    Returns
+    -------
+    list
+        The model's weights after the step, as NumPy arrays.
+    """
+    from gru_companion.validation import check_choice, check_positive_number
+
+    check_choice("optimizer", optimizer, ("sgd", "adam"))
+    learning_rate = check_positive_number("learning_rate", learning_rate)
+    model = keras.Sequential(
+        [
+            keras.Input(inputs.shape[1:], dtype=str(inputs.dtype), name="steps"),
+            recurrent_layer,
+            keras.layers.Dense(targets.shape[-1], dtype=str(inputs.dtype), name="head"),
+        ],
+        name=name,
+    )
+    model.set_weights(start_weights)
+    make = keras.optimizers.SGD if optimizer == "sgd" else keras.optimizers.Adam
+    model.compile(optimizer=make(learning_rate=learning_rate), loss="mse", jit_compile=False)
+    model.train_on_batch(inputs, targets)
+    return model.get_weights()
