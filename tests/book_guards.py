@@ -142,16 +142,19 @@ AUTOMODULE = re.compile(r"^\.\. automodule:: ([\w.]+)\s*$", re.M)
 def undocumented_modules(package_dir: Path, api_page: Path) -> list[str]:
     """Modules of the package (``package_dir``) that the API page does not document.
 
-    The page documents a module with an ``.. automodule::`` directive; private modules
+    The package's subpackages (its rooms) and their modules count as modules. The page
+    documents a module with an ``.. automodule::`` directive; private modules
     (``_name.py``) and ``__main__`` are exempt. A module listed on the page but missing
     from the package is reported too.
     """
     package = package_dir.name
-    modules = {package} | {
-        f"{package}.{path.stem}"
-        for path in package_dir.glob("*.py")
-        if not path.stem.startswith("_")
-    }
+    modules = {package}
+    for path in package_dir.rglob("*.py"):
+        parts = path.relative_to(package_dir).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts and not any(part.startswith("_") for part in parts):
+            modules.add(".".join((package, *parts)))
     documented = set(AUTOMODULE.findall(api_page.read_text(encoding="utf-8")))
     problems = [f"not on {api_page.name}: {name}" for name in sorted(modules - documented)]
     problems += [f"on {api_page.name} but not in the package: {name}"

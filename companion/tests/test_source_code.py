@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gru_companion.gru import NumpyGRU, gru_step
+from gru_companion.scratch.gru import NumpyGRU, gru_step
 from gru_companion.source_code import source_of
 
 

@@ -1,0 +1,366 @@
+r"""How far back a gradient reaches: the norm of :math:`\partial h_T / \partial h_t`, measured.
+
+Backpropagation through time multiplies one Jacobian per step: the gradient reaching the
+state :math:`t` steps before the end is
+
+.. math::
+
+    \frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}
+        \frac{\partial h_T}{\partial h_t}, \qquad
+    \frac{\partial h_T}{\partial h_t} = \prod_{s = t + 1}^{T}
+        \frac{\partial h_s}{\partial h_{s-1}}.
+
+If the factors shrink vectors, the product shrinks geometrically with :math:`T - t` and
+the early inputs get no gradient: the *vanishing gradient*. :func:`state_jacobian_norms`
+measures the spectral norm (the largest factor by which the Jacobian stretches a vector)
+of :math:`\partial h_T / \partial h_t` for every :math:`t`, exactly: it runs the layer's
+backward pass (:meth:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.backward`) once per
+unit of :math:`h_T`, all of them batched together, and reads the gradient of every
+intermediate state. For an LSTM the state is the pair :math:`(h_t, c_t)` and the Jacobian
+is taken with respect to both.
+
+:func:`decay_per_step` summarises a curve by its average factor per step.
+:func:`run_experiment` (also ``python -m gru_companion.analysis.gradient_flow``) measures a tanh
+RNN, an LSTM and a GRU on the adding problem at initialisation and after training them
+with the NumPy training stack, and writes the curves to a JSON file that the chapter
+plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gru_companion.data.synthetic import ADDING_BASELINE_MSE, adding_problem
+from gru_companion.experiments.result_files import (
+    command_line,
+    machine_description,
+    package_versions,
+    write_result,
+)
+from gru_companion.learning.losses import MeanSquaredError
+from gru_companion.learning.optimizers import Adam
+from gru_companion.learning.sequence_model import SequenceModel
+from gru_companion.learning.training import fit
+from gru_companion.scratch.dense import NumpyDense
+from gru_companion.scratch.gru import NumpyGRU
+from gru_companion.scratch.initializers import glorot_uniform, orthogonal
+from gru_companion.scratch.lstm import NumpyLSTM
+from gru_companion.scratch.recurrent_layer import RecurrentLayer
+from gru_companion.scratch.simple_rnn import NumpySimpleRNN
+from gru_companion.validation import check_choice, check_positive_int, check_rng
+
+#: The layer classes by short name.
+KINDS: dict[str, type[RecurrentLayer]] = {
+    "simple_rnn": NumpySimpleRNN,
+    "lstm": NumpyLSTM,
+    "gru": NumpyGRU,
+}
+
+
+def keras_initialized(
+    kind: str, features: int, units: int, *, seed: int | np.random.Generator = 0
+) -> RecurrentLayer:
+    """A float64 NumPy layer initialised as Keras initialises its twin.
+
+    Kernel Glorot-uniform, recurrent kernel orthogonal, biases zero, except the LSTM's
+    forget-gate biases, which Keras sets to 1 (``unit_forget_bias=True``). (The layers'
+    own ``initialized`` draws small random biases instead, which suits tests, not
+    experiments about initialisation.)
+
+    Parameters
+    ----------
+    kind
+        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
+    features, units
+        Positive integers.
+    seed
+        A non-negative integer seed or a ``numpy.random.Generator``.
+    """
+    check_choice("kind", kind, KINDS)
+    features = check_positive_int("features", features)
+    units = check_positive_int("units", units)
+    cls = KINDS[kind]
+    rng = check_rng("seed", seed)
+    k = len(cls.gate_names)
+    kernel = glorot_uniform(rng, features, k * units)
+    recurrent_kernel = orthogonal(rng, units, k * units)
+    bias = np.zeros((2, 3 * units) if kind == "gru" else k * units)
+    if kind == "lstm":
+        bias[units : 2 * units] = 1.0  # [i | f | c | o]: the forget block
+    return cls(kernel, recurrent_kernel, bias)
+
+
+def state_jacobian_norms(
+    layer: RecurrentLayer, inputs: np.ndarray, initial_state: Any = None
+) -> np.ndarray:
+    r"""The spectral norm of :math:`\partial h_T / \partial s_t` for every step, per sequence.
+
+    Parameters
+    ----------
+    layer
+        A NumPy recurrent layer (its flags are ignored: the sequence is read forwards and
+        :math:`h_T` is the last state).
+    inputs
+        Shape (batch, T, features), the layer's dtype.
+    initial_state
+        ``None`` (zeros) or the initial states.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (batch, T + 1): entry ``[b, t]`` is
+        :math:`\lVert \partial h_T / \partial s_t \rVert_2` for sequence ``b``, with
+        :math:`s_t = h_t` (:math:`(h_t, c_t)` for an LSTM) the state after :math:`t`
+        steps; ``[:, T]`` is 1 (the identity) and ``[:, 0]`` is the initial state's.
+    """
+    if not isinstance(layer, RecurrentLayer):
+        raise TypeError(f"layer must be a NumPy recurrent layer, got {type(layer).__name__}")
+    inputs = layer.check_inputs(inputs)
+    batch, _, _ = inputs.shape
+    n = layer.units
+    options = {**layer._options(), "return_sequences": False, "return_state": False}
+    options["go_backwards"] = False
+    forward = type(layer)(layer.kernel, layer.recurrent_kernel, layer.bias, **options)
+    states = forward.check_states(initial_state, batch)
+    # one copy of each sequence per unit i of h_T, seeded with the unit vector e_i
+    repeated = np.repeat(inputs, n, axis=0)
+    repeated_states = [np.repeat(s, n, axis=0) for s in states]
+    seeds = np.tile(np.eye(n, dtype=layer.dtype), (batch, 1))
+    run = forward.run(repeated, repeated_states, keep_cache=True)
+    gradients = forward.backward(run, seeds, keep_state_gradients=True)
+    # rows i of the Jacobian, for every step: (batch * n, T + 1, width) -> (batch, T + 1, n, width)
+    rows = np.concatenate(gradients.step_states, axis=-1)
+    jacobians = rows.reshape(batch, n, rows.shape[1], rows.shape[2]).transpose(0, 2, 1, 3)
+    return np.linalg.norm(jacobians, ord=2, axis=(-2, -1))
+
+
+def decay_per_step(norms: np.ndarray, *, lags: int | None = None) -> float:
+    r"""The average factor by which the norm shrinks per step back in time.
+
+    The geometric mean over sequences of :math:`\lVert \partial h_T / \partial h_t \rVert`
+    at lag :math:`T - t = \ell` (``norms[:, T - ell]``), compared between lags 0 and ``lags``:
+    :math:`(\text{norm at } \ell / \text{norm at } 0)^{1/\ell}`. A factor 0.5 halves the
+    gradient every step; 1 keeps it.
+
+    Parameters
+    ----------
+    norms
+        The output of :func:`state_jacobian_norms`, shape (batch, T + 1).
+    lags
+        The lag :math:`\ell` to compare with (default: all T steps).
+    """
+    norms = np.asarray(norms, dtype=float)
+    steps = norms.shape[1] - 1
+    lags = steps if lags is None else lags
+    if not 1 <= lags <= steps:
+        raise ValueError(f"lags must be between 1 and {steps}, got {lags}")
+    log_profile = np.mean(np.log10(np.maximum(norms, 1e-300)), axis=0)[::-1]  # index = lag
+    return float(10 ** ((log_profile[lags] - log_profile[0]) / lags))
+
+
+def mean_log10_profile(norms: np.ndarray) -> list[float]:
+    """The mean over sequences of log10 of the norms, indexed by the lag T − t."""
+    norms = np.asarray(norms, dtype=float)
+    return [float(v) for v in np.mean(np.log10(np.maximum(norms, 1e-300)), axis=0)[::-1]]
+
+
+def path_statistics(layer: RecurrentLayer, inputs: np.ndarray) -> dict[str, float]:
+    r"""The numbers that set each step's Jacobian, averaged over a batch of sequences.
+
+    - tanh RNN: :math:`\partial h_t / \partial h_{t-1} = \mathrm{diag}(1 - h_t^2)\, U^\top`
+      (in the row convention :math:`h_t = \tanh(\dots + h_{t-1} U)`), so its norm is at
+      most :math:`\max(1 - h_t^2) \cdot \lVert U \rVert_2`: ``mean_tanh_derivative``
+      (the mean of :math:`1 - h_t^2`) and ``recurrent_norm`` (:math:`\lVert U \rVert_2`).
+    - GRU: the Jacobian is :math:`\mathrm{diag}(z_t)` plus terms through the gates and
+      the candidate: ``mean_update_gate`` (the mean of :math:`z_t`) and
+      ``fraction_update_gate_above_0.9``.
+    - LSTM: the cell's own path is :math:`\mathrm{diag}(f_t)`: ``mean_forget_gate`` and
+      ``fraction_forget_gate_above_0.9``.
+
+    And for the GRU and the LSTM, ``log10_best_unit_product``: the gate multiplied along
+    the whole sequence (:math:`\prod_t z_t`, :math:`\prod_t f_t`), for the unit where it
+    is largest, as the mean over the sequences of its log10: how much of a gradient the
+    best unit's additive path keeps from the last step to the first. The tanh RNN has no
+    such path: every route from :math:`h_{t-1}` to :math:`h_t` goes through :math:`U`.
+
+    Parameters
+    ----------
+    layer
+        A NumPy recurrent layer.
+    inputs
+        Shape (batch, time, features).
+    """
+    if not isinstance(layer, RecurrentLayer):
+        raise TypeError(f"layer must be a NumPy recurrent layer, got {type(layer).__name__}")
+    caches = layer.run(inputs, keep_cache=True).caches
+
+    def best_unit(factors: np.ndarray) -> float:  # factors: (time, batch, units)
+        per_unit = np.mean(np.sum(np.log10(factors), axis=0), axis=0)
+        return float(per_unit.max())
+
+    if isinstance(layer, NumpyGRU):
+        z = np.stack([cache["z"] for cache in caches])
+        return {
+            "mean_update_gate": float(z.mean()),
+            "fraction_update_gate_above_0.9": float(np.mean(z > 0.9)),
+            "log10_best_unit_product": best_unit(z),
+        }
+    if isinstance(layer, NumpyLSTM):
+        f = np.stack([cache["f"] for cache in caches])
+        return {
+            "mean_forget_gate": float(f.mean()),
+            "fraction_forget_gate_above_0.9": float(np.mean(f > 0.9)),
+            "log10_best_unit_product": best_unit(f),
+        }
+    h = np.stack([cache["h"] for cache in caches])
+    return {
+        "mean_tanh_derivative": float(np.mean(1 - h**2)),
+        "recurrent_norm": float(np.linalg.norm(layer.recurrent_kernel, ord=2)),
+    }
+
+
+# ---------------------------------------------------------------------- the experiment
+def adding_data(count: int, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Adding-problem inputs and targets in float64 (from :mod:`gru_companion.data.synthetic`)."""
+    inputs, targets = adding_problem(count, steps, seed=seed)
+    return inputs.astype(np.float64), targets.astype(np.float64)
+
+
+#: Each kind's offset to the experiment's seed, for its initial weights.
+MODEL_SEED_OFFSETS = {"simple_rnn": 10, "lstm": 11, "gru": 12}
+
+
+def untrained_model(kind: str, *, units: int = 16, seed: int = 0) -> SequenceModel:
+    """The experiment's model before training: a Keras-initialised layer and a read-out.
+
+    The layer reads the adding problem's 2 features; its weights are drawn from the seed
+    ``seed + MODEL_SEED_OFFSETS[kind]``, as :func:`run_experiment` draws them.
+    """
+    check_choice("kind", kind, KINDS)
+    rng = np.random.default_rng(seed + MODEL_SEED_OFFSETS[kind])
+    return SequenceModel(
+        keras_initialized(kind, 2, units, seed=rng), NumpyDense.initialized(units, 1, seed=rng)
+    )
+
+
+def held_out_set(steps: int = 100, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The experiment's 512 test sequences (its probes are the first ``probe_count``)."""
+    return adding_data(512, steps, seed + 1)
+
+
+def run_experiment(
+    *,
+    steps: int = 100,
+    units: int = 16,
+    train_count: int = 2048,
+    epochs: int = 30,
+    batch_size: int = 32,
+    learning_rate: float = 0.005,
+    probe_count: int = 32,
+    seed: int = 0,
+    kinds: tuple[str, ...] = ("simple_rnn", "lstm", "gru"),
+    verbose: bool = False,
+) -> dict[str, Any]:
+    """Measure the gradient flow of untrained and trained layers on the adding problem.
+
+    Each kind of layer (``units`` units, Keras's initialisation, a dense read-out) is
+    measured on ``probe_count`` test sequences of ``steps`` steps, then trained with Adam
+    (global norm clipped to 1) on ``train_count`` sequences for ``epochs`` epochs, then
+    measured again.
+
+    Returns
+    -------
+    dict
+        The settings, and per kind: the mean log10 norm at every lag before and after
+        training, the decay per step, the test mean squared error before and after, the
+        loss of every epoch, and the training time.
+    """
+    x_train, y_train = adding_data(train_count, steps, seed)
+    x_test, y_test = held_out_set(steps, seed=seed)
+    probes = x_test[:probe_count]
+    loss = MeanSquaredError()
+    results: dict[str, Any] = {}
+    for kind in kinds:
+        model = untrained_model(kind, units=units, seed=seed)
+        before = state_jacobian_norms(model.recurrent, probes)
+        paths_before = path_statistics(model.recurrent, probes)
+        mse_before = loss(y_test, model(x_test))
+        start = time.perf_counter()
+        history = fit(model, loss, Adam(learning_rate, global_clipnorm=1.0), x_train, y_train,
+                      epochs=epochs, batch_size=batch_size, shuffle=True, seed=seed,
+                      verbose=verbose)  # fmt: skip
+        seconds = time.perf_counter() - start
+        after = state_jacobian_norms(model.recurrent, probes)
+        results[kind] = {
+            "log10_norm_by_lag_initial": mean_log10_profile(before),
+            "log10_norm_by_lag_trained": mean_log10_profile(after),
+            "decay_per_step_initial": decay_per_step(before),
+            "decay_per_step_trained": decay_per_step(after),
+            "path_statistics_initial": paths_before,
+            "path_statistics_trained": path_statistics(model.recurrent, probes),
+            "test_mse_initial": float(mse_before),
+            "test_mse_trained": float(loss(y_test, model(x_test))),
+            "epoch_losses": [float(v) for v in history.epoch_losses],
+            "training_seconds": round(seconds, 1),
+        }
+    return {
+        "task": "adding problem (gru_companion.data.synthetic.adding_problem)",
+        "baseline_mse": ADDING_BASELINE_MSE,
+        "settings": {
+            "steps": steps,
+            "units": units,
+            "train_count": train_count,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            "probe_count": probe_count,
+            "seed": seed,
+            "optimizer": "Adam, global_clipnorm=1.0",
+        },
+        "results": results,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run :func:`run_experiment` and write its JSON."""
+    parser = argparse.ArgumentParser(
+        prog="python -m gru_companion.analysis.gradient_flow",
+        description="Measure ||dh_T/dh_t|| of a tanh RNN, an LSTM and a GRU on the adding "
+        "problem, at initialisation and after training in NumPy; write JSON.",
+    )
+    parser.add_argument("--out", type=Path, default=Path("book/data/gradient-flow.json"))
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--units", type=int, default=16)
+    parser.add_argument("--train-count", type=int, default=2048)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    record = run_experiment(
+        steps=args.steps, units=args.units, train_count=args.train_count,
+        epochs=args.epochs, seed=args.seed, verbose=not args.quiet,
+    )  # fmt: skip
+    record["command"] = command_line("python -m gru_companion.analysis.gradient_flow", argv)
+    record["wall_seconds"] = round(time.perf_counter() - start, 1)
+    record["versions"] = package_versions()
+    record["machine"] = machine_description()
+    write_result(args.out, record)
+    for kind, result in record["results"].items():
+        print(
+            f"{kind:>10}: decay per step {result['decay_per_step_initial']:.3f} -> "
+            f"{result['decay_per_step_trained']:.3f}, test MSE "
+            f"{result['test_mse_initial']:.3f} -> {result['test_mse_trained']:.3f} "
+            f"({result['training_seconds']} s)"
+        )
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,163 @@
+"""Synthetic long-range tasks: the adding problem and the copy-memory task.
+
+Both need a network to keep information over a chosen number of steps and are
+generated here from a seed, so every run sees the same data.
+
+* **Adding problem** (Hochreiter & Schmidhuber, 1997, in the two-channel form of
+  Le et al., 2015). Each step carries a value drawn uniformly from [0, 1) and a marker,
+  0 or 1; exactly two steps are marked. The target is the sum of the two marked values.
+  Here one marker falls in the first half of the sequence and one in the second, so
+  that the first must be remembered for about ``seq_len / 2`` steps or more (papers
+  differ on where the markers may fall). Predicting the constant 1
+  whatever the input gives a mean squared error of 1/6 (the variance of a sum of two
+  uniform values), the level a network must beat (:data:`ADDING_BASELINE_MSE`).
+* **Copy memory** (Arjovsky et al., 2016). Symbols: 0 is *blank*, 1 to ``n_symbols``
+  are data, ``n_symbols + 1`` is the *delimiter*. An input sequence is ``copy_len`` data
+  symbols, ``delay - 1`` blanks, the delimiter, then ``copy_len`` blanks, of length
+  ``delay + 2 * copy_len``; the target is blank for ``delay + copy_len`` steps, then
+  the ``copy_len`` data symbols in their order. With 8 symbols, 10 to copy and delay
+  ``T`` this is the task of the paper. A model that remembers nothing does best by
+  predicting blanks and then guessing uniformly, a cross-entropy per step of
+  ``copy_len * log(n_symbols) / (delay + 2 * copy_len)``
+  (:func:`copy_memory_baseline`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gru_companion.validation import check_int_at_least, check_positive_int, check_rng
+
+ADDING_BASELINE_MSE = 1.0 / 6.0
+"""Mean squared error of always predicting 1 on the adding problem (in expectation)."""
+
+
+def adding_problem(
+    n_samples: int, seq_len: int, *, seed: int | np.random.Generator = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of the adding problem and their targets.
+
+    Parameters
+    ----------
+    n_samples
+        Number of sequences, at least 1.
+    seq_len
+        Steps per sequence, at least 2. The first marker is drawn uniformly from steps
+        ``0 .. seq_len // 2 - 1``, the second from ``seq_len // 2 .. seq_len - 1``.
+    seed
+        A non-negative integer, or a ``numpy.random.Generator`` (which is advanced). The
+        same integer gives the same arrays.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``inputs``, ``float32`` of shape ``(n_samples, seq_len, 2)``: channel 0 the values,
+        channel 1 the markers (exactly two 1s per sequence); ``targets``, ``float32`` of
+        shape ``(n_samples, 1)``: the sum of the two marked values.
+
+    Raises
+    ------
+    TypeError
+        If ``n_samples`` or ``seq_len`` is not an integer, or ``seed`` neither an integer
+        nor a generator.
+    ValueError
+        If ``n_samples < 1``, ``seq_len < 2`` or ``seed`` is negative.
+    """
+    n_samples = check_positive_int("n_samples", n_samples)
+    seq_len = check_int_at_least("seq_len", seq_len, 2)
+    rng = check_rng("seed", seed)
+    half = seq_len // 2
+    values = rng.uniform(0.0, 1.0, size=(n_samples, seq_len))
+    first = rng.integers(0, half, size=n_samples)
+    second = rng.integers(half, seq_len, size=n_samples)
+    markers = np.zeros((n_samples, seq_len))
+    rows = np.arange(n_samples)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    inputs = np.stack([values, markers], axis=-1).astype(np.float32)
+    # The sum of the float32 values, so that it equals what the inputs show.
+    targets = inputs[rows, first, 0] + inputs[rows, second, 0]
+    return inputs, targets[:, None].astype(np.float32)
+
+
+def copy_memory(
+    n_samples: int,
+    delay: int,
+    *,
+    copy_len: int = 10,
+    n_symbols: int = 8,
+    seed: int | np.random.Generator = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of the copy-memory task: one-hot inputs and integer targets.
+
+    Parameters
+    ----------
+    n_samples
+        Number of sequences, at least 1.
+    delay
+        ``T`` in Arjovsky et al. (2016), at least 1. The data symbols are at steps
+        ``0 .. copy_len - 1`` and the delimiter at step ``copy_len + delay - 1``,
+        ``delay`` steps after the last of them; each symbol is asked for
+        ``delay + copy_len`` steps after it was shown. Sequences have
+        ``delay + 2 * copy_len`` steps.
+    copy_len
+        Number of data symbols to remember and copy, at least 1.
+    n_symbols
+        Number of distinct data symbols, at least 1 (they are 1 .. ``n_symbols``).
+    seed
+        A non-negative integer, or a ``numpy.random.Generator`` (which is advanced). The
+        same integer gives the same arrays.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``inputs``, ``float32`` of shape ``(n_samples, delay + 2 * copy_len,
+        n_symbols + 2)``, one-hot over blank (0), the data symbols and the delimiter
+        (``n_symbols + 1``); ``targets``, ``int32`` of shape
+        ``(n_samples, delay + 2 * copy_len)``, classes 0 (blank) to ``n_symbols``: blank,
+        then the data symbols over the last ``copy_len`` steps.
+
+    Raises
+    ------
+    TypeError
+        If a count is not an integer, or ``seed`` neither an integer nor a generator.
+    ValueError
+        If a count is below 1 or ``seed`` is negative.
+    """
+    n_samples = check_positive_int("n_samples", n_samples)
+    delay = check_positive_int("delay", delay)
+    copy_len = check_positive_int("copy_len", copy_len)
+    n_symbols = check_positive_int("n_symbols", n_symbols)
+    rng = check_rng("seed", seed)
+    length = delay + 2 * copy_len
+    data = rng.integers(1, n_symbols + 1, size=(n_samples, copy_len))
+    symbols = np.zeros((n_samples, length), dtype=np.int64)
+    symbols[:, :copy_len] = data
+    symbols[:, copy_len + delay - 1] = n_symbols + 1
+    targets = np.zeros((n_samples, length), dtype=np.int32)
+    targets[:, -copy_len:] = data
+    inputs = np.eye(n_symbols + 2, dtype=np.float32)[symbols]
+    return inputs, targets
+
+
+def copy_memory_baseline(delay: int, *, copy_len: int = 10, n_symbols: int = 8) -> float:
+    """Cross-entropy per step (nats) of the best memoryless strategy on copy memory.
+
+    Predict blank with certainty while the target is blank, then each data symbol with
+    probability ``1 / n_symbols``: ``copy_len * log(n_symbols) / (delay + 2 * copy_len)``
+    (Arjovsky et al., 2016, with 10 symbols to copy out of 8).
+
+    Parameters
+    ----------
+    delay, copy_len, n_symbols
+        As for :func:`copy_memory`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`copy_memory` for the same arguments.
+    """
+    delay = check_positive_int("delay", delay)
+    copy_len = check_positive_int("copy_len", copy_len)
+    n_symbols = check_positive_int("n_symbols", n_symbols)
+    return copy_len * float(np.log(n_symbols)) / (delay + 2 * copy_len)

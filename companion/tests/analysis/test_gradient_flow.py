@@ -1,0 +1,124 @@
+"""The gradient-flow measurement: exact Jacobian norms, decay rates, the experiment's CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from gru_companion.analysis.gradient_flow import (
+    KINDS,
+    decay_per_step,
+    keras_initialized,
+    main,
+    mean_log10_profile,
+    path_statistics,
+    run_experiment,
+    state_jacobian_norms,
+)
+from gru_companion.scratch.gru import NumpyGRU
+
+
+def finite_difference_jacobian(layer, x, states, t, eps=1e-6):
+    """d h_T / d s_t by restarting the layer from the states after t steps."""
+    run = layer.run(x, states, keep_cache=True)
+    if t == 0:
+        at_t = [s.copy() for s in run.initial_states]
+    else:
+        cache = run.caches[t - 1]
+        at_t = [run.outputs[:, t - 1].copy()] + ([cache["c"].copy()] if "c" in cache else [])
+    flat = np.concatenate(at_t, axis=1)[0]
+    n = layer.units
+    columns = []
+    for j in range(flat.size):
+        outputs = []
+        for sign in (1, -1):
+            moved = flat.copy()
+            moved[j] += sign * eps
+            restart = [moved[None, k * n : (k + 1) * n] for k in range(len(at_t))]
+            outputs.append(layer.run(x[:, t:], restart).states[0][0] if t < x.shape[1] else
+                           restart[0][0])  # fmt: skip
+        columns.append((outputs[0] - outputs[1]) / (2 * eps))
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_norms_equal_finite_difference_jacobians(kind):
+    layer = keras_initialized(kind, 2, 3, seed=1)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1, 5, 2))
+    states = [rng.normal(size=(1, 3)) * 0.5 for _ in layer.state_names]
+    norms = state_jacobian_norms(layer, x, states)
+    assert norms.shape == (1, 6)
+    for t in range(6):
+        jacobian = finite_difference_jacobian(layer, x, states, t)
+        assert abs(norms[0, t] - np.linalg.norm(jacobian, ord=2)) < 1e-7, t
+    assert abs(norms[0, -1] - 1) < 1e-12  # dh_T/dh_T is the identity
+
+
+def test_flags_of_the_layer_are_ignored():
+    x = np.random.default_rng(0).normal(size=(2, 4, 2))
+    plain = NumpyGRU.initialized(2, 3, seed=4)
+    flagged = NumpyGRU(*plain.get_weights(), return_sequences=True, go_backwards=True,
+                       return_state=True)  # fmt: skip
+    np.testing.assert_array_equal(state_jacobian_norms(plain, x), state_jacobian_norms(flagged, x))
+
+
+def test_decay_per_step_and_profile():
+    lags = np.arange(11)
+    norms = np.tile(0.5 ** lags[::-1], (3, 1))  # column t holds lag T - t
+    assert abs(decay_per_step(norms) - 0.5) < 1e-12
+    assert abs(decay_per_step(norms, lags=4) - 0.5) < 1e-12
+    profile = mean_log10_profile(norms)
+    assert abs(profile[0]) < 1e-15 and abs(profile[10] - 10 * np.log10(0.5)) < 1e-12
+    with pytest.raises(ValueError, match="lags must be between 1 and 10"):
+        decay_per_step(norms, lags=11)
+
+
+def test_keras_initialization():
+    lstm = keras_initialized("lstm", 2, 4, seed=0)
+    np.testing.assert_array_equal(lstm.bias, np.repeat([0.0, 1.0, 0.0, 0.0], 4))
+    gru = keras_initialized("gru", 2, 4, seed=0)
+    assert gru.bias.shape == (2, 12) and not gru.bias.any()
+    u = keras_initialized("simple_rnn", 2, 4, seed=0).recurrent_kernel
+    np.testing.assert_allclose(u @ u.T, np.eye(4), atol=1e-12)  # orthogonal
+    with pytest.raises(ValueError, match="kind must be one of"):
+        keras_initialized("transformer", 2, 4)
+
+
+def test_path_statistics():
+    x = np.random.default_rng(0).normal(size=(2, 5, 2))
+    assert set(path_statistics(keras_initialized("gru", 2, 3), x)) == {
+        "mean_update_gate", "fraction_update_gate_above_0.9", "log10_best_unit_product"
+    }  # fmt: skip
+    rnn = path_statistics(keras_initialized("simple_rnn", 2, 3), x)
+    assert 0 < rnn["mean_tanh_derivative"] <= 1 and abs(rnn["recurrent_norm"] - 1) < 1e-12
+    assert 0 < path_statistics(keras_initialized("lstm", 2, 3), x)["mean_forget_gate"] < 1
+
+
+def test_a_tiny_experiment_through_the_command_line(tmp_path, capsys):
+    out = tmp_path / "flow.json"
+    assert main(["--out", str(out), "--steps", "6", "--units", "3", "--train-count", "32",
+                 "--epochs", "1", "--quiet"]) == 0  # fmt: skip
+    record = json.loads(out.read_text())
+    assert set(record["results"]) == {"simple_rnn", "lstm", "gru"}
+    gru = record["results"]["gru"]
+    assert len(gru["log10_norm_by_lag_initial"]) == 7 and len(gru["epoch_losses"]) == 1
+    assert record["command"].startswith("python -m gru_companion.analysis.gradient_flow --out")
+    assert "wrote" in capsys.readouterr().out
+    small = run_experiment(steps=4, units=2, train_count=8, epochs=1, kinds=("gru",))
+    assert set(small["results"]) == {"gru"}
+
+
+def test_the_experiment_models_and_probes_are_reproducible():
+    from gru_companion.analysis.gradient_flow import held_out_set, untrained_model
+
+    first, second = untrained_model("gru", units=4, seed=3), untrained_model("gru", units=4, seed=3)
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    other = untrained_model("simple_rnn", units=4, seed=3)
+    assert other.recurrent.kind == "SimpleRNN" and other.readout.units == 1
+    x, y = held_out_set(7, seed=3)
+    assert x.shape == (512, 7, 2) and y.shape == (512, 1) and x.dtype == np.float64
+    np.testing.assert_array_equal(x, held_out_set(7, seed=3)[0])

@@ -1,0 +1,130 @@
+"""The adding problem and copy memory: shapes, dtypes, determinism, targets, bad arguments."""
+
+import numpy as np
+import pytest
+
+from gru_companion.data.synthetic import (
+    ADDING_BASELINE_MSE,
+    adding_problem,
+    copy_memory,
+    copy_memory_baseline,
+)
+
+
+def test_adding_shapes_and_dtypes():
+    inputs, targets = adding_problem(16, 50, seed=1)
+    assert inputs.shape == (16, 50, 2) and inputs.dtype == np.float32
+    assert targets.shape == (16, 1) and targets.dtype == np.float32
+
+
+def test_adding_markers_and_values():
+    inputs, _ = adding_problem(200, 31, seed=2)
+    values, markers = inputs[..., 0], inputs[..., 1]
+    assert ((values >= 0) & (values < 1)).all()
+    assert set(np.unique(markers)) == {0.0, 1.0}
+    assert (markers.sum(axis=1) == 2).all()
+    half = 31 // 2
+    assert (markers[:, :half].sum(axis=1) == 1).all()
+    assert (markers[:, half:].sum(axis=1) == 1).all()
+
+
+def test_adding_target_is_the_sum_of_the_marked_values():
+    inputs, targets = adding_problem(100, 20, seed=3)
+    marked_sum = (inputs[..., 0] * inputs[..., 1]).sum(axis=1)
+    np.testing.assert_allclose(targets[:, 0], marked_sum, rtol=0, atol=1e-6)
+
+
+def test_adding_shortest_sequence():
+    inputs, targets = adding_problem(5, 2, seed=0)
+    assert (inputs[..., 1] == 1).all()  # both steps marked
+    np.testing.assert_allclose(targets[:, 0], inputs[..., 0].sum(axis=1), atol=1e-6)
+
+
+def test_adding_is_deterministic_given_the_seed():
+    a = adding_problem(8, 40, seed=7)
+    b = adding_problem(8, 40, seed=7)
+    c = adding_problem(8, 40, seed=8)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_adding_accepts_a_generator_and_advances_it():
+    rng = np.random.default_rng(5)
+    first = adding_problem(4, 10, seed=rng)
+    second = adding_problem(4, 10, seed=rng)
+    assert not np.array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[0], adding_problem(4, 10, seed=5)[0])
+
+
+def test_adding_baseline_is_the_variance_of_the_target():
+    _, targets = adding_problem(20_000, 10, seed=4)
+    assert ADDING_BASELINE_MSE == pytest.approx(1 / 6)
+    assert np.mean((targets - 1.0) ** 2) == pytest.approx(ADDING_BASELINE_MSE, rel=0.03)
+
+
+def test_copy_shapes_and_dtypes():
+    inputs, targets = copy_memory(6, delay=30, seed=0)
+    assert inputs.shape == (6, 50, 10) and inputs.dtype == np.float32
+    assert targets.shape == (6, 50) and targets.dtype == np.int32
+    inputs, targets = copy_memory(3, delay=5, copy_len=4, n_symbols=3, seed=0)
+    assert inputs.shape == (3, 13, 5) and targets.shape == (3, 13)
+
+
+def test_copy_layout_and_targets_are_the_copied_symbols():
+    copy_len, delay, n_symbols = 10, 25, 8
+    inputs, targets = copy_memory(50, delay, copy_len=copy_len, n_symbols=n_symbols, seed=1)
+    assert (inputs.sum(axis=-1) == 1).all()  # one-hot
+    symbols = inputs.argmax(axis=-1)
+    data = symbols[:, :copy_len]
+    assert ((data >= 1) & (data <= n_symbols)).all()
+    delimiter = copy_len + delay - 1
+    assert (symbols[:, copy_len:delimiter] == 0).all()
+    assert (symbols[:, delimiter] == n_symbols + 1).all()
+    assert (symbols[:, delimiter + 1 :] == 0).all()
+    assert (targets[:, : delay + copy_len] == 0).all()
+    np.testing.assert_array_equal(targets[:, -copy_len:], data)
+    assert targets.max() <= n_symbols  # the delimiter is never a target
+
+
+def test_copy_with_delay_one():
+    inputs, targets = copy_memory(2, 1, copy_len=3, n_symbols=4, seed=2)
+    symbols = inputs.argmax(axis=-1)
+    assert (symbols[:, 3] == 5).all()  # delimiter right after the data
+    np.testing.assert_array_equal(targets[:, -3:], symbols[:, :3])
+
+
+def test_copy_is_deterministic_given_the_seed():
+    a = copy_memory(4, 12, seed=9)
+    b = copy_memory(4, 12, seed=9)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a[1], copy_memory(4, 12, seed=10)[1])
+
+
+def test_copy_baseline():
+    assert copy_memory_baseline(100) == pytest.approx(10 * np.log(8) / 120)
+    assert copy_memory_baseline(5, copy_len=2, n_symbols=3) == pytest.approx(2 * np.log(3) / 9)
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: adding_problem(0, 10), ValueError, "n_samples must be a positive integer"),
+        (lambda: adding_problem(2.0, 10), TypeError, "n_samples must be a positive integer"),
+        (lambda: adding_problem(2, 1), ValueError, "seq_len must be an integer >= 2, got 1"),
+        (lambda: adding_problem(2, True), TypeError, "seq_len must be an integer >= 2"),
+        (lambda: adding_problem(2, 10, seed=-1), ValueError, "non-negative integer seed"),
+        (lambda: adding_problem(2, 10, seed="a"), TypeError, "numpy.random.Generator"),
+        (lambda: adding_problem(2, 10, seed=1.5), TypeError, "got float 1.5"),
+        (lambda: copy_memory(2, 0), ValueError, "delay must be a positive integer"),
+        (lambda: copy_memory(2, 5, copy_len=0), ValueError, "copy_len must be"),
+        (lambda: copy_memory(2, 5, n_symbols=0), ValueError, "n_symbols must be"),
+        (lambda: copy_memory(2, "5"), TypeError, "delay must be a positive integer"),
+        (lambda: copy_memory(2, 5, seed=None), TypeError, "got NoneType None"),
+        (lambda: copy_memory_baseline(0), ValueError, "delay must be a positive integer"),
+    ],
+)
+def test_bad_arguments(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
