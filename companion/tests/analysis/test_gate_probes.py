@@ -10,16 +10,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from gru_companion.analysis.gate_probes import (  # noqa: E402
+from gru_companion.analysis.gate_probes import (
     FORCING_LOGIT,
     SIGMOID_GATES,
     block_columns,
-    draw_gate_traces,
     gate_logit,
     gate_traces,
     with_block_constant,
     with_gate_fixed,
 )
+from gru_companion.figures.gate_traces import draw_gate_traces
 from gru_companion.scratch.activations import sigmoid  # noqa: E402
 from gru_companion.scratch.gru import NumpyGRU  # noqa: E402
 from gru_companion.scratch.lstm import NumpyLSTM  # noqa: E402

@@ -11,12 +11,11 @@ from gru_companion.analysis.gradient_flow import (
     KINDS,
     decay_per_step,
     keras_initialized,
-    main,
     mean_log10_profile,
     path_statistics,
-    run_experiment,
     state_jacobian_norms,
 )
+from gru_companion.experiments.gradient_flow import main, run_experiment
 from gru_companion.scratch.gru import NumpyGRU
 
 
@@ -112,7 +111,7 @@ def test_a_tiny_experiment_through_the_command_line(tmp_path, capsys):
 
 
 def test_the_experiment_models_and_probes_are_reproducible():
-    from gru_companion.analysis.gradient_flow import held_out_set, untrained_model
+    from gru_companion.experiments.gradient_flow import held_out_set, untrained_model
 
     first, second = untrained_model("gru", units=4, seed=3), untrained_model("gru", units=4, seed=3)
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):

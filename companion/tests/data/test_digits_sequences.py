@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 
 from gru_companion.analysis.param_counts import bidirectional_params, dense_params, gru_params
-from gru_companion.data.digits import (
-    DigitsSplit,
+from gru_companion.data.digits import DigitsSplit, load_digit_sequences, split_digits
+from gru_companion.experiments.digits import (
     build_digits_classifier,
     evaluate_digits,
-    load_digit_sequences,
-    split_digits,
     train_digits_classifier,
 )
 from gru_companion.reproducibility import seed_everything

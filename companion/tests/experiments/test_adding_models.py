@@ -6,13 +6,11 @@ import keras
 import numpy as np
 import pytest
 
-from gru_companion.data.synthetic import ADDING_BASELINE_MSE
+from gru_companion.analysis.gate_probes import marker_response
+from gru_companion.data.synthetic import ADDING_BASELINE_MSE, AddingData, adding_data
 from gru_companion.experiments.adding_models import (
-    AddingData,
     AddingHistory,
-    adding_data,
     build_adding_model,
-    marker_response,
     train_adding_model,
 )
 from gru_companion.reproducibility import seed_everything

@@ -6,16 +6,10 @@ import keras
 import numpy as np
 import pytest
 
+from gru_companion.analysis.budgets import model_size, units_for_budget
 from gru_companion.analysis.param_counts import dense_params, recurrent_params
 from gru_companion.experiments import runs as experiments
-from gru_companion.experiments.runs import (
-    KINDS,
-    build_model,
-    first_epoch_reaching,
-    history_frame,
-    model_size,
-    units_for_budget,
-)
+from gru_companion.experiments.runs import KINDS, build_model, first_epoch_reaching, history_frame
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -8,28 +8,27 @@ import keras
 import numpy as np
 import pytest
 
+from gru_companion.analysis.param_counts import recurrent_params
 from gru_companion.experiments.result_files import load_result
-from gru_companion.keras.variants import (
-    VARIANTS,
-    CIFGCell,
-    MGUCell,
-    NoResetGRUCell,
+from gru_companion.experiments.variants import (
+    compare_variants,
+    main,
+    mse_curves,
+    summarize_variants,
+)
+from gru_companion.keras.bridge import numpy_twin
+from gru_companion.keras.cells import CIFGCell, MGUCell, NoResetGRUCell, variant_layer
+from gru_companion.kinds import VARIANTS
+from gru_companion.scratch.gru import NumpyGRU
+from gru_companion.scratch.lstm import NumpyLSTM
+from gru_companion.scratch.variants import (
     NumpyCIFG,
     NumpyMGU,
     NumpyNoResetGRU,
     cifg_as_lstm_weights,
-    compare_variants,
-    main,
     mgu_as_gru_weights,
-    mse_curves,
     no_reset_as_gru_weights,
-    numpy_twin,
-    summarize_variants,
-    variant_layer,
-    variant_params,
 )
-from gru_companion.scratch.gru import NumpyGRU
-from gru_companion.scratch.lstm import NumpyLSTM
 
 FEATURES, UNITS, STEPS, BATCH = 3, 4, 7, 5
 NEW_CELLS = ("mgu", "gru_no_reset", "cifg")
@@ -108,7 +107,7 @@ def test_cifg_input_gate_is_one_minus_forget_gate():
 def test_parameter_formula_matches_keras(variant, features, units):
     layer = variant_layer(variant, units)
     layer.build((None, None, features))
-    assert variant_params(variant, features, units) == layer.count_params()
+    assert recurrent_params(variant, features, units).count == layer.count_params()
 
 
 def test_cifg_forget_bias_starts_at_one_like_keras_lstm():
@@ -139,8 +138,8 @@ def test_layers_and_cells_refuse_bad_arguments():
         variant_layer("gru", 4, name=3)
     with pytest.raises(TypeError, match="return_sequences must be True or False"):
         variant_layer("cifg", 4, return_sequences=1)
-    with pytest.raises(ValueError, match="variant must be one of"):
-        variant_params("tanh", 2, 3)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        recurrent_params("tanh", 2, 3)
 
 
 def test_numpy_twin_refuses_other_layers():
@@ -220,13 +219,13 @@ def test_command_line_trains_and_writes_json(tmp_path, capsys):
                  "4", "--units", "2", "--n-train", "16", "--n-test", "8",
                  "--out", str(out)]) == 0  # fmt: skip
     record = load_result(out)
-    assert record["command"].startswith("python -m gru_companion.keras.variants --variants")
+    assert record["command"].startswith("python -m gru_companion.scratch.variants --variants")
     assert record["config"]["variants"] == ["gru_no_reset"] and record["config"]["epochs"] == 2
     assert {"versions", "machine", "runs", "wall_seconds"} <= set(record)
     assert record["versions"]["tensorflow"] == __import__("tensorflow").__version__
     (run,) = json.loads(out.read_text())["runs"]
     assert run["seed"] == 0 and len(run["loss"]) == len(run["test_mse"]) == 2
-    assert 0 <= run["test_accuracy"] <= 1 and run["params"] == variant_params("gru_no_reset", 2, 2)
+    assert 0 <= run["test_accuracy"] <= 1 and run["params"] == recurrent_params("gru_no_reset", 2, 2).count
     summary = summarize_variants(record)
     assert list(summary.index) == ["gru_no_reset"] and summary.loc["gru_no_reset", "seeds"] == 1
     assert np.isnan(summary.loc["gru_no_reset", "test_mse_std"])

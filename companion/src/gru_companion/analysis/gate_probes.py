@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from gru_companion.scratch.recurrent_layer import RecurrentLayer
-from gru_companion.validation import check_choice
+from gru_companion.validation import check_choice, check_ndarray
 
 #: The pre-activation that holds a gate at 1 (its negative holds it at 0):
 #: :math:`\sigma(40) = 1` in float64, :math:`\sigma(-40) = e^{-40}/(1 + e^{-40})
@@ -43,20 +42,6 @@ SIGMOID_GATES: dict[str, tuple[str, ...]] = {
     "LSTM": ("i", "f", "o"),
 }
 
-#: How :func:`draw_gate_traces` labels each traced quantity.
-TRACE_LABELS: dict[str, str] = {
-    "z": "$z_t$",
-    "r": "$r_t$",
-    "h_tilde": r"$\tilde h_t$",
-    "h": "$h_t$",
-    "h_prev": "$h_{t-1}$",
-    "i": "$i_t$",
-    "f": "$f_t$",
-    "o": "$o_t$",
-    "c_tilde": r"$\tilde c_t$",
-    "c": "$c_t$",
-    "c_prev": "$c_{t-1}$",
-}
 
 _GATE_NAMES = frozenset({"z", "r", "i", "f", "o"})
 _LAYER_OPTIONS_NOT_IN_CONSTRUCTOR = ("units", "features", "use_bias", "dtype")
@@ -318,87 +303,105 @@ def gate_traces(
     return traces
 
 
-def draw_gate_traces(
-    traces: Mapping[str, np.ndarray],
-    names: Sequence[str],
-    *,
-    title: str | None = None,
-) -> Figure:
-    """Draw traces from :func:`gate_traces` as heatmaps: one panel per name, units by steps.
+@dataclass(frozen=True)
+class MarkerResponse:
+    r"""How much one gate moves at marked steps, compared with unmarked ones.
 
-    Gates (``z``, ``r``, ``i``, ``f``, ``o``) are drawn on a 0-to-1 scale; every other
-    quantity on a symmetric scale from -s to s, with s the larger of 1 and its largest
-    absolute value.
+    The change of gate :math:`g` at step :math:`t \ge 1` is the mean over units of
+    :math:`|g_t - g_{t-1}|`; step 0 has no predecessor and is left out.
+
+    Attributes
+    ----------
+    gate
+        The gate's name in the step cache (``"z"``, ``"r"``, ``"i"``, ...).
+    marked_change
+        The mean change at marked steps.
+    unmarked_change
+        The mean change at the other steps.
+    ratio
+        ``marked_change / unmarked_change``.
+    marked_mean, unmarked_mean
+        The gate's mean value (over units and sequences) at marked and at unmarked steps.
+    marked_unit_means, unmarked_unit_means
+        The same means for each unit separately, shape (units,).
+    """
+
+    gate: str
+    marked_change: float
+    unmarked_change: float
+    ratio: float
+    marked_mean: float
+    unmarked_mean: float
+    marked_unit_means: np.ndarray
+    unmarked_unit_means: np.ndarray
+
+
+def marker_response(
+    layer: RecurrentLayer, inputs: np.ndarray, marked: np.ndarray, gates: tuple[str, ...]
+) -> dict[str, MarkerResponse]:
+    """Run ``layer`` over ``inputs`` and compare each gate at marked and unmarked steps.
 
     Parameters
     ----------
-    traces
-        Arrays of shape (time, units) by name, e.g. the result of :func:`gate_traces`.
-    names
-        The names to draw, top to bottom (each a key of ``traces``).
-    title
-        A title over the figure, or ``None``.
+    layer
+        A NumPy recurrent layer (not going backwards), e.g. the twin of a trained Keras
+        layer.
+    inputs
+        Shape (batch, time, features), in the layer's dtype.
+    marked
+        Bool, shape (batch, time): the marked steps (for the adding problem,
+        ``inputs[:, :, 1] == 1``). After step 0, some steps must be marked and some not.
+    gates
+        Names of values in the layer's step cache, e.g. ``("z", "r")`` for a GRU or
+        ``("i", "f", "o")`` for an LSTM.
 
     Returns
     -------
-    matplotlib.figure.Figure
-        A new figure, one Axes per name (with a colour bar each).
+    dict
+        One :class:`MarkerResponse` per gate name, in the order of ``gates``.
 
     Raises
     ------
     TypeError
-        If ``names`` is a string or not a sequence, or a trace is not a 2-D array.
+        If ``layer`` is not a NumPy recurrent layer, ``marked`` not a bool array or
+        ``gates`` not a tuple of names.
     ValueError
-        If ``names`` is empty or names a missing trace, or the traces differ in shape.
+        If the layer goes backwards, ``marked`` does not fit ``inputs``, no step (or
+        every step) after step 0 is marked, or a gate is not in the step cache.
     """
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise TypeError(f"names must be a sequence of trace names, got {names!r}")
-    if len(names) == 0:
-        raise ValueError("names must name at least one trace, got an empty sequence")
-    shapes = set()
-    for name in names:
-        if name not in traces:
-            raise ValueError(f"no trace named {name!r}; traces hold {sorted(traces)}")
-        values = traces[name]
-        if not isinstance(values, np.ndarray) or values.ndim != 2:
-            raise TypeError(f"trace {name!r} must be a 2-D numpy.ndarray (time, units)")
-        shapes.add(values.shape)
-    if len(shapes) != 1:
-        raise ValueError(f"the traces must share one shape (time, units), got {sorted(shapes)}")
-    if title is not None and not isinstance(title, str):
-        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
-
-    import matplotlib.pyplot as plt
-
-    steps, units = shapes.pop()
-    width = min(12.0, 3.0 + 0.25 * steps)
-    height = 0.5 + (0.5 + 0.25 * units) * len(names)
-    fig, axes = plt.subplots(
-        len(names), 1, figsize=(width, height), squeeze=False, sharex=True, layout="constrained"
-    )
-    for name, ax in zip(names, axes[:, 0], strict=True):
-        values = traces[name]
-        if name in _GATE_NAMES:
-            low, high, cmap = 0.0, 1.0, "viridis"
-        else:
-            high = max(1.0, float(np.max(np.abs(values))))
-            low, cmap = -high, "RdBu_r"
-        image = ax.imshow(
-            values.T,
-            aspect="auto",
-            cmap=cmap,
-            vmin=low,
-            vmax=high,
-            interpolation="nearest",
-            extent=(0.5, steps + 0.5, units - 0.5, -0.5),
+    if not isinstance(layer, RecurrentLayer):
+        raise TypeError(f"layer must be a NumPy recurrent layer, got {type(layer).__name__}")
+    if layer.go_backwards:
+        raise ValueError("layer must read forwards (go_backwards=False)")
+    if not isinstance(gates, tuple) or not gates or not all(isinstance(g, str) for g in gates):
+        raise TypeError(f"gates must be a non-empty tuple of names, got {gates!r}")
+    marked = check_ndarray("marked", marked, ndim=2, kinds="b")
+    inputs = layer.check_inputs(inputs)
+    if marked.shape != inputs.shape[:2]:
+        raise ValueError(
+            f"marked must have shape (batch, time) = {inputs.shape[:2]}, got {marked.shape}"
         )
-        ax.set_ylabel(
-            TRACE_LABELS.get(name, name), rotation=0, ha="right", va="center", fontsize=12
+    later = marked[:, 1:]
+    if not later.any() or later.all():
+        raise ValueError("after step 0, some steps must be marked and some not")
+    caches = layer.run(inputs, keep_cache=True).caches
+    missing = [gate for gate in gates if gate not in caches[0]]
+    if missing:
+        raise ValueError(f"the {layer.kind} step cache holds {sorted(caches[0])}, not {missing}")
+    responses = {}
+    for gate in gates:
+        trace = np.stack([cache[gate] for cache in caches], axis=1)  # (batch, time, units)
+        change = np.abs(np.diff(trace, axis=1)).mean(axis=-1)  # (batch, time - 1)
+        marked_change = float(change[later].mean())
+        unmarked_change = float(change[~later].mean())
+        responses[gate] = MarkerResponse(
+            gate=gate,
+            marked_change=marked_change,
+            unmarked_change=unmarked_change,
+            ratio=marked_change / unmarked_change,
+            marked_mean=float(trace[marked].mean()),
+            unmarked_mean=float(trace[~marked].mean()),
+            marked_unit_means=trace[marked].mean(axis=0),
+            unmarked_unit_means=trace[~marked].mean(axis=0),
         )
-        ax.set_yticks(range(units))
-        ax.set_yticklabels([str(unit + 1) for unit in range(units)], fontsize=7)
-        fig.colorbar(image, ax=ax, pad=0.01, fraction=0.03)
-    axes[-1, 0].set_xlabel("step $t$")
-    if title is not None:
-        fig.suptitle(title)
-    return fig
+    return responses

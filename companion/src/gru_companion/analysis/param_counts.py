@@ -28,24 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gru_companion.kinds import KINDS, by_keras_layer, kind_of
 from gru_companion.validation import check_bool, check_choice, check_positive_int
 
-#: Gate blocks k of each recurrent kind.
-GATE_BLOCKS = {"simple_rnn": 1, "lstm": 4, "gru": 3}
-
-#: Layer kinds that :func:`count_layer` knows.
-LAYER_KINDS = ("embedding", "dense", "simple_rnn", "lstm", "gru")
+#: Layers that are not recurrent but that :func:`count_layer` knows.
+OTHER_LAYERS = ("embedding", "dense")
 
 #: Merge modes of ``keras.layers.Bidirectional``; ``None`` returns both directions apart.
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
-_DISPLAY_NAMES = {
-    "embedding": "Embedding",
-    "dense": "Dense",
-    "simple_rnn": "SimpleRNN",
-    "lstm": "LSTM",
-    "gru": "GRU",
-}
 
 
 @dataclass(frozen=True)
@@ -98,12 +89,12 @@ class LayerSpec:
     bidirectional: Any = False
 
     def __post_init__(self) -> None:
-        check_choice("kind", self.kind, LAYER_KINDS)
+        check_choice("kind", self.kind, (*OTHER_LAYERS, *KINDS))
         check_positive_int("units", self.units)
         check_bool("use_bias", self.use_bias)
         check_bool("reset_after", self.reset_after)
         if self.bidirectional is not False:
-            if self.kind not in GATE_BLOCKS:
+            if self.kind not in KINDS:
                 raise ValueError(
                     "bidirectional wraps recurrent layers only (simple_rnn, lstm, gru); "
                     f"got kind={self.kind!r}"
@@ -182,14 +173,15 @@ def recurrent_params(
     ParamCount
         The count, with the formula it was computed from.
     """
-    check_choice("kind", kind, tuple(GATE_BLOCKS))
+    kind_of(kind)
     check_positive_int("input_dim", input_dim)
     check_positive_int("units", units)
     check_bool("use_bias", use_bias)
     check_bool("reset_after", reset_after)
 
-    gates = GATE_BLOCKS[kind]
-    biases = 0 if not use_bias else (2 if kind == "gru" and reset_after else 1)
+    row = kind_of(kind)
+    gates = row.gate_blocks
+    biases = row.bias_vectors(use_bias=use_bias, reset_after=reset_after)
     count = gates * (input_dim * units + units * units + biases * units)
 
     terms = [f"{input_dim}·{units}", f"{units}²"]
@@ -198,7 +190,7 @@ def recurrent_params(
     inner = " + ".join(terms)
     formula = inner if gates == 1 else f"{gates}·({inner})"
     return ParamCount(
-        layer=_DISPLAY_NAMES[kind], formula=formula, count=count, output_dim=units
+        layer=row.name, formula=formula, count=count, output_dim=units
     )
 
 
@@ -245,7 +237,7 @@ def bidirectional_params(wrapped: ParamCount, merge_mode: str | None = "concat")
     """
     if not isinstance(wrapped, ParamCount):
         raise TypeError(f"wrapped must be a ParamCount, got {type(wrapped).__name__}")
-    if wrapped.layer not in {_DISPLAY_NAMES[kind] for kind in GATE_BLOCKS}:
+    if wrapped.layer not in {kind.name for kind in KINDS.values()}:
         raise ValueError(
             f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got {wrapped.layer}"
         )
@@ -404,17 +396,12 @@ def spec_from_keras_layer(layer: Any) -> LayerSpec | None:
     ValueError
         If the layer has parameters and is of a kind this module does not know.
     """
-    kind_by_class = {
-        "Embedding": "embedding",
-        "Dense": "dense",
-        "SimpleRNN": "simple_rnn",
-        "LSTM": "lstm",
-        "GRU": "gru",
-    }
+    other_layers = {"Embedding": "embedding", "Dense": "dense"}
     class_name = type(layer).__name__
+    recurrent = by_keras_layer(class_name)
     if class_name == "Bidirectional":
         inner = spec_from_keras_layer(layer.forward_layer)
-        if inner is None or inner.kind not in GATE_BLOCKS:
+        if inner is None or inner.kind not in KINDS:
             raise ValueError(
                 "Bidirectional must wrap a SimpleRNN, LSTM or GRU layer, got "
                 f"{type(layer.forward_layer).__name__}"
@@ -426,13 +413,14 @@ def spec_from_keras_layer(layer: Any) -> LayerSpec | None:
             reset_after=inner.reset_after,
             bidirectional=layer.merge_mode,
         )
-    if class_name not in kind_by_class:
+    if recurrent is None and class_name not in other_layers:
         if not layer.weights:
             return None
-        known = ", ".join([*kind_by_class, "Bidirectional"])
+        keras_layers = [kind.keras_layer for kind in KINDS.values() if kind.keras_layer]
+        known = ", ".join([*other_layers, *keras_layers, "Bidirectional"])
         raise ValueError(f"unknown layer {layer.name!r} of class {class_name}; known: {known}")
     config = layer.get_config()
-    kind = kind_by_class[class_name]
+    kind = recurrent.key if recurrent is not None else other_layers[class_name]
     if kind == "embedding":
         return LayerSpec(kind, config["output_dim"])
     return LayerSpec(
@@ -497,3 +485,4 @@ def explain_model(model: Any) -> ModelReport:
             )
         )
     return ModelReport(model_name=model.name, rows=tuple(rows))
+

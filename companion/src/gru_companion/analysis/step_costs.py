@@ -70,12 +70,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gru_companion.analysis.param_counts import (
-    GATE_BLOCKS,
     ParamCount,
     gru_params,
     lstm_params,
     simple_rnn_params,
 )
+from gru_companion.kinds import kind_of
 from gru_companion.validation import check_bool, check_choice, check_positive_int
 
 #: Recurrent kinds whose costs are counted.
@@ -378,7 +378,7 @@ def step_cost(
     if kind != "gru":
         reset_after = True
     size = DTYPE_BYTES[dtype]
-    k = GATE_BLOCKS[kind]
+    k = kind_of(kind).gate_blocks
 
     params = _params(kind, m, n, use_bias, reset_after)
     input_macs = Cost(b * m * k * n, f"{b}·{m}·{k}·{n}")

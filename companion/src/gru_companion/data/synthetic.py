@@ -24,6 +24,8 @@ generated here from a seed, so every run sees the same data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from gru_companion.validation import check_int_at_least, check_positive_int, check_rng
@@ -161,3 +163,69 @@ def copy_memory_baseline(delay: int, *, copy_len: int = 10, n_symbols: int = 8) 
     copy_len = check_positive_int("copy_len", copy_len)
     n_symbols = check_positive_int("n_symbols", n_symbols)
     return copy_len * float(np.log(n_symbols)) / (delay + 2 * copy_len)
+
+
+@dataclass(frozen=True)
+class AddingData:
+    """A training and a test set of the adding problem.
+
+    Attributes
+    ----------
+    x_train, x_test
+        float32 inputs, shape (samples, seq_len, 2): channel 0 the values, channel 1 the
+        markers.
+    y_train, y_test
+        float32 targets, shape (samples, 1).
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def seq_len(self) -> int:
+        """Steps per sequence."""
+        return int(self.x_train.shape[1])
+
+    @property
+    def test_markers(self) -> np.ndarray:
+        """Where the test sequences are marked, a bool array of shape (samples, seq_len)."""
+        return self.x_test[:, :, 1] == 1
+
+
+
+def adding_data(
+    seq_len: int,
+    n_train: int = 3000,
+    n_test: int = 1000,
+    *,
+    seed: int | np.random.Generator = 0,
+) -> AddingData:
+    """Draw a training and a test set of the adding problem from one seed.
+
+    Parameters
+    ----------
+    seq_len
+        Steps per sequence, at least 2.
+    n_train, n_test
+        Numbers of sequences, positive integers.
+    seed
+        A non-negative integer or a ``numpy.random.Generator``; the training set is drawn
+        first, then the test set, from the same generator, so they do not overlap in
+        their random draws.
+
+    Raises
+    ------
+    TypeError
+        If a count is not an integer or ``seed`` is neither an integer nor a generator.
+    ValueError
+        If ``seq_len < 2``, a count is below 1 or ``seed`` is negative.
+    """
+    seq_len = check_int_at_least("seq_len", seq_len, 2)
+    n_train = check_positive_int("n_train", n_train)
+    n_test = check_positive_int("n_test", n_test)
+    rng = check_rng("seed", seed)
+    x_train, y_train = adding_problem(n_train, seq_len, seed=rng)
+    x_test, y_test = adding_problem(n_test, seq_len, seed=rng)
+    return AddingData(x_train, y_train, x_test, y_test)

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from gru_companion.analysis.param_counts import dense_params, recurrent_params
+from gru_companion.analysis.budgets import ModelSize, units_for_budget
 from gru_companion.experiments.result_files import (
     command_line,
     machine_description,
@@ -66,113 +66,6 @@ EXPERIMENTS = ("chorales", "adding", "copy", "sunspots")
 
 ADDING_TOLERANCE = 0.04
 """A sum predicted within this distance of the target counts as correct (adding problem)."""
-
-
-
-@dataclass(frozen=True)
-class ModelSize:
-    """The size of a model: a recurrent layer and its ``Dense`` read-out.
-
-    Attributes
-    ----------
-    kind
-        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
-    units
-        Units of the recurrent layer.
-    recurrent
-        Parameters of the recurrent layer.
-    readout
-        Parameters of the ``Dense`` read-out.
-    """
-
-    kind: str
-    units: int
-    recurrent: int
-    readout: int
-
-    @property
-    def total(self) -> int:
-        """All parameters of the model."""
-        return self.recurrent + self.readout
-
-
-def model_size(kind: str, input_dim: int, units: int, output_dim: int = 1) -> ModelSize:
-    """Count a model made of one recurrent layer and a ``Dense(output_dim)`` read-out.
-
-    Parameters
-    ----------
-    kind
-        ``"simple_rnn"``, ``"lstm"`` or ``"gru"`` (Keras 3 defaults, ``reset_after=True``).
-    input_dim
-        Features per time step.
-    units
-        Units of the recurrent layer.
-    output_dim
-        Width of the read-out.
-
-    Examples
-    --------
-    >>> model_size("gru", 88, 36, 88).total
-    16864
-    """
-    check_choice("kind", kind, KINDS)
-    recurrent = recurrent_params(kind, input_dim, units).count
-    readout = dense_params(units, output_dim).count
-    return ModelSize(kind=kind, units=units, recurrent=recurrent, readout=readout)
-
-
-def units_for_budget(kind: str, input_dim: int, budget: int, output_dim: int = 1) -> ModelSize:
-    """The number of units whose model comes closest to ``budget`` parameters.
-
-    The model is the recurrent layer and its ``Dense(output_dim)`` read-out
-    (:func:`model_size`). Its count grows with the units, so the closest count is found by
-    walking up until the budget is passed; a tie goes to the smaller model.
-
-    Parameters
-    ----------
-    kind
-        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
-    input_dim
-        Features per time step.
-    budget
-        The parameter count to match, at least the count of a one-unit model.
-    output_dim
-        Width of the read-out.
-
-    Returns
-    -------
-    ModelSize
-        The units and the exact counts.
-
-    Raises
-    ------
-    ValueError
-        If even one unit exceeds the budget.
-
-    Examples
-    --------
-    >>> [units_for_budget(k, 88, 20_000, 88).units for k in ("simple_rnn", "lstm", "gru")]
-    [78, 34, 41]
-    """
-    check_choice("kind", kind, KINDS)
-    check_positive_int("input_dim", input_dim)
-    check_positive_int("budget", budget)
-    check_positive_int("output_dim", output_dim)
-    smallest = model_size(kind, input_dim, 1, output_dim)
-    if smallest.total > budget:
-        raise ValueError(
-            f"a {kind} model with one unit already has {smallest.total} parameters, "
-            f"more than the budget {budget}"
-        )
-    best = smallest
-    units = 1
-    while True:
-        units += 1
-        size = model_size(kind, input_dim, units, output_dim)
-        if abs(size.total - budget) < abs(best.total - budget):
-            best = size
-        if size.total >= budget:
-            return best
 
 
 def build_model(
@@ -767,8 +660,8 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 __all__ = [
-    "ADDING_TOLERANCE", "DISPLAY_NAMES", "EXPERIMENTS", "KINDS", "ModelSize",
+    "ADDING_TOLERANCE", "DISPLAY_NAMES", "EXPERIMENTS", "KINDS",
     "build_model", "chorale_arrays", "first_epoch_reaching", "history_frame", "main",
-    "model_size", "run_adding", "run_sunspots",
-    "run_chorales", "run_copy", "train_run", "units_for_budget",
+    "run_adding", "run_sunspots",
+    "run_chorales", "run_copy", "train_run",
 ]  # fmt: skip

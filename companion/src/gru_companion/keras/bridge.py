@@ -45,6 +45,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from gru_companion.keras.cells import _CELLS, _VariantCell
 from gru_companion.scratch.gru import NumpyGRU
 from gru_companion.scratch.lstm import NumpyLSTM
 from gru_companion.scratch.recurrent_layer import RecurrentLayer
@@ -407,3 +408,39 @@ def tape_gradients(
     named["initial_states"] = [np.asarray(g) for g in grads[len(weights) + 1 :]]
     return named
 
+
+def numpy_twin(layer: Any) -> RecurrentLayer:
+    """The NumPy layer computing what a built Keras variant layer computes, with its weights.
+
+    Parameters
+    ----------
+    layer
+        A built ``keras.layers.RNN`` whose cell is a :class:`MGUCell`,
+        :class:`NoResetGRUCell` or :class:`CIFGCell` (from :func:`variant_layer`). For
+        ``keras.layers.GRU`` and ``LSTM`` use
+        :func:`gru_companion.keras.bridge.from_keras`.
+
+    Returns
+    -------
+    RecurrentLayer
+        A :class:`NumpyMGU`, :class:`NumpyNoResetGRU` or :class:`NumpyCIFG` with copies of
+        the weights, in their dtype, and the layer's ``return_sequences``.
+
+    Raises
+    ------
+    TypeError
+        If ``layer`` is not such a layer.
+    ValueError
+        If it is not built yet.
+    """
+    cell = getattr(layer, "cell", None)
+    if not isinstance(layer, keras.layers.RNN) or not isinstance(cell, _VariantCell):
+        raise TypeError(
+            "layer must be a keras.layers.RNN of an MGUCell, NoResetGRUCell or CIFGCell, got "
+            f"{type(layer).__name__}"
+        )
+    if not cell.built:
+        raise ValueError("layer is not built: call it on inputs (or build it) first")
+    numpy_class = next(n for c, n in _CELLS.values() if type(cell) is c)
+    weights = [np.array(w) for w in cell.get_weights()]
+    return numpy_class(*weights, return_sequences=bool(layer.return_sequences))

@@ -28,9 +28,13 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
-from gru_companion.validation import check_bool, check_positive_int
+from gru_companion.kinds import VARIANTS
+from gru_companion.scratch.recurrent_layer import RecurrentLayer
+from gru_companion.scratch.variants import NumpyCIFG, NumpyMGU, NumpyNoResetGRU
+from gru_companion.validation import check_bool, check_choice, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="gru_companion")
@@ -219,3 +223,211 @@ def weights_after_one_step(
     model.compile(optimizer=make(learning_rate=learning_rate), loss="mse", jit_compile=False)
     model.train_on_batch(inputs, targets)
     return model.get_weights()
+
+
+class _VariantCell(keras.layers.Layer):
+    """Shared parts of the variant cells: units, weights, config."""
+
+    #: Gate blocks of the weights.
+    blocks: int = 0
+    #: Initial bias per block ("zeros" or "ones").
+    bias_init: tuple[str, ...] = ()
+    #: How many states a step carries, 1 (``h``) or 2 (``h`` and ``c``).
+    states: int = 1
+
+    def __init__(self, units: int, **kwargs: Any) -> None:
+        units = check_positive_int("units", units)
+        super().__init__(**kwargs)
+        self.units = units
+        self.output_size = units
+        self.state_size = units if self.states == 1 else [units] * self.states
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Create ``kernel``, ``recurrent_kernel`` and ``bias`` for ``input_shape[-1]`` features."""
+        features, n = input_shape[-1], self.units
+        self.kernel = self.add_weight(
+            shape=(features, self.blocks * n), initializer="glorot_uniform", name="kernel"
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(n, self.blocks * n), initializer="orthogonal", name="recurrent_kernel"
+        )
+        init = np.concatenate([np.full(n, 1.0 if b == "ones" else 0.0) for b in self.bias_init])
+
+        def bias_initializer(shape: Any, dtype: Any = None) -> Any:
+            return ops.convert_to_tensor(init, dtype=dtype)
+
+        self.bias = self.add_weight(
+            shape=(self.blocks * n,), initializer=bias_initializer, name="bias"
+        )
+
+    def _projections(self, inputs: Any, h_prev: Any) -> tuple[list[Any], list[Any]]:
+        """Input parts ``x W + b`` and the recurrent kernel's blocks, split per gate."""
+        x_parts = ops.split(ops.matmul(inputs, self.kernel) + self.bias, self.blocks, axis=-1)
+        u_parts = ops.split(self.recurrent_kernel, self.blocks, axis=-1)
+        return x_parts, u_parts
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, so that ``from_config`` rebuilds the cell."""
+        return {**super().get_config(), "units": self.units}
+
+
+
+@keras.saving.register_keras_serializable(package="gru_companion")
+class MGUCell(_VariantCell):
+    """One step of the minimal gated unit in ``keras.ops`` (weights as :class:`NumpyMGU`).
+
+    Parameters
+    ----------
+    units
+        Number of units n, a positive integer.
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    TypeError
+        If ``units`` is not an integer.
+    ValueError
+        If ``units`` is smaller than 1.
+    """
+
+    blocks = 2
+    bias_init = ("zeros", "zeros")
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        (x_f, x_h), (U_f, U_h) = self._projections(inputs, h_prev)
+        f = ops.sigmoid(x_f + ops.matmul(h_prev, U_f))
+        h_tilde = ops.tanh(x_h + ops.matmul(f * h_prev, U_h))
+        h = (1 - f) * h_prev + f * h_tilde
+        return h, [h]
+
+
+
+@keras.saving.register_keras_serializable(package="gru_companion")
+class NoResetGRUCell(_VariantCell):
+    """One step of the GRU without reset gate in ``keras.ops`` (weights: :class:`NumpyNoResetGRU`).
+
+    Parameters
+    ----------
+    units
+        Number of units n, a positive integer.
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    TypeError
+        If ``units`` is not an integer.
+    ValueError
+        If ``units`` is smaller than 1.
+    """
+
+    blocks = 2
+    bias_init = ("zeros", "zeros")
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        (x_z, x_h), (U_z, U_h) = self._projections(inputs, h_prev)
+        z = ops.sigmoid(x_z + ops.matmul(h_prev, U_z))
+        h_tilde = ops.tanh(x_h + ops.matmul(h_prev, U_h))
+        h = z * h_prev + (1 - z) * h_tilde
+        return h, [h]
+
+
+
+@keras.saving.register_keras_serializable(package="gru_companion")
+class CIFGCell(_VariantCell):
+    """One step of the coupled-gate LSTM in ``keras.ops`` (weights as :class:`NumpyCIFG`).
+
+    The forget gate's bias starts at 1, as ``keras.layers.LSTM``'s does
+    (``unit_forget_bias=True``); the other biases start at 0.
+
+    Parameters
+    ----------
+    units
+        Number of units n, a positive integer.
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    TypeError
+        If ``units`` is not an integer.
+    ValueError
+        If ``units`` is smaller than 1.
+    """
+
+    blocks = 3
+    bias_init = ("ones", "zeros", "zeros")
+    states = 2
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev, c_prev]`` to ``(h, [h, c])``."""
+        h_prev, c_prev = states[0], states[1]
+        (x_f, x_c, x_o), (U_f, U_c, U_o) = self._projections(inputs, h_prev)
+        f = ops.sigmoid(x_f + ops.matmul(h_prev, U_f))
+        c_tilde = ops.tanh(x_c + ops.matmul(h_prev, U_c))
+        o = ops.sigmoid(x_o + ops.matmul(h_prev, U_o))
+        c = f * c_prev + (1 - f) * c_tilde
+        h = o * ops.tanh(c)
+        return h, [h, c]
+
+
+
+_CELLS: dict[str, tuple[type[_VariantCell], type[RecurrentLayer]]] = {
+    "mgu": (MGUCell, NumpyMGU),
+    "gru_no_reset": (NoResetGRUCell, NumpyNoResetGRU),
+    "cifg": (CIFGCell, NumpyCIFG),
+}
+
+
+
+def variant_layer(
+    variant: str,
+    units: int,
+    *,
+    return_sequences: bool = False,
+    name: str | None = None,
+    dtype: Any = None,
+) -> Any:
+    """A Keras recurrent layer of one of :data:`VARIANTS`.
+
+    ``"gru"`` and ``"lstm"`` are Keras's own ``keras.layers.GRU`` and ``keras.layers.LSTM``
+    (default settings); the three variants are their cell in ``keras.layers.RNN``.
+
+    Parameters
+    ----------
+    variant
+        One of :data:`VARIANTS`.
+    units
+        Number of units, a positive integer.
+    return_sequences
+        ``True``: the output of every step; ``False``: the last one.
+    name
+        The layer's name (its cell, for a variant, is named ``f"{name}_cell"``).
+    dtype
+        The dtype policy, e.g. ``"float64"``; ``None`` for Keras's default.
+
+    Raises
+    ------
+    ValueError
+        If ``variant`` is not one of :data:`VARIANTS` or ``units`` < 1.
+    TypeError
+        If ``units`` is not an integer, ``return_sequences`` not a bool or ``name``
+        neither a str nor ``None``.
+    """
+    check_choice("variant", variant, VARIANTS)
+    units = check_positive_int("units", units)
+    check_bool("return_sequences", return_sequences)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a str or None, got {type(name).__name__} {name!r}")
+    if variant == "gru":
+        return keras.layers.GRU(units, return_sequences=return_sequences, name=name, dtype=dtype)
+    if variant == "lstm":
+        return keras.layers.LSTM(units, return_sequences=return_sequences, name=name, dtype=dtype)
+    cell_class = _CELLS[variant][0]
+    cell = cell_class(units, name=f"{name}_cell" if name else None, dtype=dtype)
+    return keras.layers.RNN(cell, return_sequences=return_sequences, name=name, dtype=dtype)

@@ -1,0 +1,123 @@
+"""Equal parameter budgets: how many units each kind gets for a given number of parameters.
+
+Comparisons between kinds are fair only at equal size. Following Chung et al. (2014), a
+model here is one recurrent layer and its ``Dense`` read-out; :func:`model_size` counts it
+and :func:`units_for_budget` finds the width whose count comes closest to a budget, for
+any kind of :data:`gru_companion.kinds.KINDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gru_companion.analysis.param_counts import dense_params, recurrent_params
+from gru_companion.kinds import kind_of
+from gru_companion.validation import check_positive_int
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """The size of a model: a recurrent layer and its ``Dense`` read-out.
+
+    Attributes
+    ----------
+    kind
+        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
+    units
+        Units of the recurrent layer.
+    recurrent
+        Parameters of the recurrent layer.
+    readout
+        Parameters of the ``Dense`` read-out.
+    """
+
+    kind: str
+    units: int
+    recurrent: int
+    readout: int
+
+    @property
+    def total(self) -> int:
+        """All parameters of the model."""
+        return self.recurrent + self.readout
+
+
+
+def model_size(kind: str, input_dim: int, units: int, output_dim: int = 1) -> ModelSize:
+    """Count a model made of one recurrent layer and a ``Dense(output_dim)`` read-out.
+
+    Parameters
+    ----------
+    kind
+        ``"simple_rnn"``, ``"lstm"`` or ``"gru"`` (Keras 3 defaults, ``reset_after=True``).
+    input_dim
+        Features per time step.
+    units
+        Units of the recurrent layer.
+    output_dim
+        Width of the read-out.
+
+    Examples
+    --------
+    >>> model_size("gru", 88, 36, 88).total
+    16864
+    """
+    kind_of(kind)
+    recurrent = recurrent_params(kind, input_dim, units).count
+    readout = dense_params(units, output_dim).count
+    return ModelSize(kind=kind, units=units, recurrent=recurrent, readout=readout)
+
+
+
+def units_for_budget(kind: str, input_dim: int, budget: int, output_dim: int = 1) -> ModelSize:
+    """The number of units whose model comes closest to ``budget`` parameters.
+
+    The model is the recurrent layer and its ``Dense(output_dim)`` read-out
+    (:func:`model_size`). Its count grows with the units, so the closest count is found by
+    walking up until the budget is passed; a tie goes to the smaller model.
+
+    Parameters
+    ----------
+    kind
+        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
+    input_dim
+        Features per time step.
+    budget
+        The parameter count to match, at least the count of a one-unit model.
+    output_dim
+        Width of the read-out.
+
+    Returns
+    -------
+    ModelSize
+        The units and the exact counts.
+
+    Raises
+    ------
+    ValueError
+        If even one unit exceeds the budget.
+
+    Examples
+    --------
+    >>> [units_for_budget(k, 88, 20_000, 88).units for k in ("simple_rnn", "lstm", "gru")]
+    [78, 34, 41]
+    """
+    kind_of(kind)
+    check_positive_int("input_dim", input_dim)
+    check_positive_int("budget", budget)
+    check_positive_int("output_dim", output_dim)
+    smallest = model_size(kind, input_dim, 1, output_dim)
+    if smallest.total > budget:
+        raise ValueError(
+            f"a {kind} model with one unit already has {smallest.total} parameters, "
+            f"more than the budget {budget}"
+        )
+    best = smallest
+    units = 1
+    while True:
+        units += 1
+        size = model_size(kind, input_dim, units, output_dim)
+        if abs(size.total - budget) < abs(best.total - budget):
+            best = size
+        if size.total >= budget:
+            return best
