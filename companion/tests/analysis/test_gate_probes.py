@@ -11,8 +11,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from gru_companion.analysis.gate_probes import (
-    FORCING_LOGIT,
-    SIGMOID_GATES,
     block_columns,
     gate_logit,
     gate_traces,
@@ -20,7 +18,11 @@ from gru_companion.analysis.gate_probes import (
     with_gate_fixed,
 )
 from gru_companion.figures.gate_traces import draw_gate_traces
-from gru_companion.scratch.activations import sigmoid  # noqa: E402
+from gru_companion.kinds import KINDS
+from gru_companion.scratch.activations import (
+    SATURATING_LOGIT,
+    sigmoid,  # noqa: E402
+)
 from gru_companion.scratch.gru import NumpyGRU  # noqa: E402
 from gru_companion.scratch.lstm import NumpyLSTM  # noqa: E402
 from gru_companion.scratch.simple_rnn import NumpySimpleRNN  # noqa: E402
@@ -44,7 +46,7 @@ def close_figures():
 
 
 def _initial(layer):
-    return [H0, C0] if layer.kind == "LSTM" else H0
+    return [H0, C0] if layer.kind == "lstm" else H0
 
 
 def test_block_columns_follow_keras_block_order():
@@ -55,7 +57,7 @@ def test_block_columns_follow_keras_block_order():
 
 @pytest.mark.parametrize("layer", LAYERS, ids=["gru", "gru_reset_before", "lstm"])
 def test_every_gate_fixed_to_every_value_is_that_value_at_every_step(layer):
-    for gate in SIGMOID_GATES[layer.kind]:
+    for gate in KINDS[layer.kind].sigmoid_gates:
         for value in (0.0, 0.25, 0.5, 0.9, 1.0):
             traces = gate_traces(with_gate_fixed(layer, gate, value), X, _initial(layer))
             expected = float(sigmoid(np.array(gate_logit(value))))
@@ -65,7 +67,7 @@ def test_every_gate_fixed_to_every_value_is_that_value_at_every_step(layer):
 
 def test_fixing_a_gate_changes_nothing_else():
     for layer in LAYERS:
-        for gate in SIGMOID_GATES[layer.kind]:
+        for gate in KINDS[layer.kind].sigmoid_gates:
             fixed = with_gate_fixed(layer, gate, 0.3)
             columns = block_columns(layer, gate)
             for before, after in zip(layer.get_weights(), fixed.get_weights(), strict=True):
@@ -77,9 +79,9 @@ def test_fixing_a_gate_changes_nothing_else():
 
 
 def test_a_closed_gate_is_exactly_one_and_an_open_one_nearly_zero():
-    assert sigmoid(np.array(FORCING_LOGIT)) == 1.0
-    assert 0 < sigmoid(np.array(-FORCING_LOGIT)) < 1e-17
-    assert sigmoid(np.array(FORCING_LOGIT, dtype=np.float32)) == np.float32(1.0)
+    assert sigmoid(np.array(SATURATING_LOGIT)) == 1.0
+    assert 0 < sigmoid(np.array(-SATURATING_LOGIT)) < 1e-17
+    assert sigmoid(np.array(SATURATING_LOGIT, dtype=np.float32)) == np.float32(1.0)
 
 
 def test_gru_update_gate_at_one_copies_the_state_exactly():

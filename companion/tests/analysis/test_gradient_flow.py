@@ -117,7 +117,7 @@ def test_the_experiment_models_and_probes_are_reproducible():
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     other = untrained_model("simple_rnn", units=4, seed=3)
-    assert other.recurrent.kind == "SimpleRNN" and other.readout.units == 1
+    assert other.recurrent.kind == "simple_rnn" and other.readout.units == 1
     x, y = held_out_set(7, seed=3)
     assert x.shape == (512, 7, 2) and y.shape == (512, 1) and x.dtype == np.float64
     np.testing.assert_array_equal(x, held_out_set(7, seed=3)[0])

@@ -17,7 +17,7 @@ from gru_companion.experiments.variants import (
     summarize_variants,
 )
 from gru_companion.keras.bridge import numpy_twin
-from gru_companion.keras.cells import CIFGCell, MGUCell, NoResetGRUCell, variant_layer
+from gru_companion.keras.cells import CIFGCell, MGUCell, NoResetGRUCell, keras_layer
 from gru_companion.kinds import VARIANTS
 from gru_companion.scratch.gru import NumpyGRU
 from gru_companion.scratch.lstm import NumpyLSTM
@@ -40,7 +40,7 @@ TIED = {
 
 
 def _random_variant(variant: str, rng: np.random.Generator, dtype: str = "float64"):
-    layer = variant_layer(variant, UNITS, return_sequences=True, dtype=dtype, name=variant)
+    layer = keras_layer(variant, UNITS, return_sequences=True, dtype=dtype, name=variant)
     layer.build((None, None, FEATURES))
     layer.set_weights([rng.normal(scale=0.6, size=tuple(w.shape)) for w in layer.weights])
     return layer
@@ -105,13 +105,13 @@ def test_cifg_input_gate_is_one_minus_forget_gate():
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize(("features", "units"), [(1, 1), (2, 16), (7, 5)])
 def test_parameter_formula_matches_keras(variant, features, units):
-    layer = variant_layer(variant, units)
+    layer = keras_layer(variant, units)
     layer.build((None, None, features))
     assert recurrent_params(variant, features, units).count == layer.count_params()
 
 
 def test_cifg_forget_bias_starts_at_one_like_keras_lstm():
-    layer = variant_layer("cifg", 3)
+    layer = keras_layer("cifg", 3)
     layer.build((None, None, 2))
     np.testing.assert_array_equal(np.asarray(layer.cell.bias), [1, 1, 1, 0, 0, 0, 0, 0, 0])
     for cell_class in (MGUCell, NoResetGRUCell):
@@ -128,16 +128,16 @@ def test_cells_rebuild_from_their_config(cell_class):
 
 
 def test_layers_and_cells_refuse_bad_arguments():
-    with pytest.raises(ValueError, match="variant must be one of"):
-        variant_layer("rnn", 4)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        keras_layer("rnn", 4)
     with pytest.raises(TypeError, match="units must be a positive integer"):
-        variant_layer("mgu", 4.0)
+        keras_layer("mgu", 4.0)
     with pytest.raises(ValueError, match="units must be a positive integer"):
         MGUCell(0)
     with pytest.raises(TypeError, match="name must be a str"):
-        variant_layer("gru", 4, name=3)
+        keras_layer("gru", 4, name=3)
     with pytest.raises(TypeError, match="return_sequences must be True or False"):
-        variant_layer("cifg", 4, return_sequences=1)
+        keras_layer("cifg", 4, return_sequences=1)
     with pytest.raises(ValueError, match="kind must be one of"):
         recurrent_params("tanh", 2, 3)
 
@@ -146,7 +146,7 @@ def test_numpy_twin_refuses_other_layers():
     with pytest.raises(TypeError, match="keras.layers.RNN of an MGUCell"):
         numpy_twin(keras.layers.GRU(3))
     with pytest.raises(ValueError, match="not built"):
-        numpy_twin(variant_layer("mgu", 3))
+        numpy_twin(keras_layer("mgu", 3))
 
 
 def test_tied_weights_refuse_wrong_shapes_and_types():

@@ -9,7 +9,7 @@ example, the state is copied from step to step whatever the input.
 
 A gate "held at 1" is :math:`\sigma(40)`, which is exactly 1 in float32 and float64; a gate
 "held at 0" is :math:`\sigma(-40) \approx 4 \cdot 10^{-18}`, which lets through a fraction
-of :math:`10^{-17}` of what it multiplies (see :data:`FORCING_LOGIT`).
+of :math:`10^{-17}` of what it multiplies (see :data:`~gru_companion.scratch.activations.SATURATING_LOGIT`).
 :func:`with_block_constant` does the same for any block, the candidate's included, with
 a chosen pre-activation.
 
@@ -27,21 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from gru_companion.kinds import kind_of
+from gru_companion.scratch.activations import SATURATING_LOGIT
 from gru_companion.scratch.recurrent_layer import RecurrentLayer
 from gru_companion.validation import check_choice, check_ndarray
-
-#: The pre-activation that holds a gate at 1 (its negative holds it at 0):
-#: :math:`\sigma(40) = 1` in float64, :math:`\sigma(-40) = e^{-40}/(1 + e^{-40})
-#: \approx 4.2 \cdot 10^{-18}`.
-FORCING_LOGIT = 40.0
-
-#: The blocks of each kind of layer that are sigmoid gates (the others are candidates).
-SIGMOID_GATES: dict[str, tuple[str, ...]] = {
-    "SimpleRNN": (),
-    "GRU": ("z", "r"),
-    "LSTM": ("i", "f", "o"),
-}
-
 
 _GATE_NAMES = frozenset({"z", "r", "i", "f", "o"})
 _LAYER_OPTIONS_NOT_IN_CONSTRUCTOR = ("units", "features", "use_bias", "dtype")
@@ -80,7 +69,7 @@ def block_columns(layer: RecurrentLayer, block: str) -> slice:
     slice(3, 6, None)
     """
     _check_layer(layer)
-    check_choice(f"block of a {layer.kind}", block, layer.gate_names)
+    check_choice(f"block of a {layer.kind_name}", block, layer.gate_names)
     position = layer.gate_names.index(block)
     return slice(position * layer.units, (position + 1) * layer.units)
 
@@ -131,7 +120,7 @@ def with_block_constant(layer: RecurrentLayer, block: str, pre_activation: Any) 
     columns = block_columns(layer, block)
     if not layer.use_bias:
         raise ValueError(
-            f"with_block_constant needs a {layer.kind} with biases (use_bias=True): the "
+            f"with_block_constant needs a {layer.kind_name} with biases (use_bias=True): the "
             "constant is set through the bias"
         )
     if isinstance(pre_activation, np.ndarray):
@@ -164,7 +153,7 @@ def with_block_constant(layer: RecurrentLayer, block: str, pre_activation: Any) 
 def gate_logit(value: Any) -> float:
     r"""The pre-activation :math:`a` with :math:`\sigma(a)` = ``value`` (0 and 1 included).
 
-    ``0`` and ``1`` map to :math:`\mp` :data:`FORCING_LOGIT`; values strictly between
+    ``0`` and ``1`` map to :math:`\mp` :data:`~gru_companion.scratch.activations.SATURATING_LOGIT`; values strictly between
     them to :math:`\log(v / (1 - v))`.
 
     Parameters
@@ -190,9 +179,9 @@ def gate_logit(value: Any) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"value must be in [0, 1], got {value}")
     if value == 0.0:
-        return -FORCING_LOGIT
+        return -SATURATING_LOGIT
     if value == 1.0:
-        return FORCING_LOGIT
+        return SATURATING_LOGIT
     return math.log(value / (1.0 - value))
 
 
@@ -239,13 +228,13 @@ def with_gate_fixed(layer: RecurrentLayer, gate: str, value: Any) -> RecurrentLa
     True
     """
     _check_layer(layer)
-    gates = SIGMOID_GATES.get(layer.kind, ())
+    gates = kind_of(layer.kind).sigmoid_gates
     if gate not in gates:
         if not gates:
-            raise ValueError(f"a {layer.kind} has no gates; got gate={gate!r}")
+            raise ValueError(f"a {layer.kind_name} has no gates; got gate={gate!r}")
         allowed = ", ".join(repr(name) for name in gates)
         raise ValueError(
-            f"gate of a {layer.kind} must be one of its sigmoid gates {allowed}; got {gate!r}"
+            f"gate of a {layer.kind_name} must be one of its sigmoid gates {allowed}; got {gate!r}"
         )
     return with_block_constant(layer, gate, gate_logit(value))
 
@@ -387,7 +376,7 @@ def marker_response(
     caches = layer.run(inputs, keep_cache=True).caches
     missing = [gate for gate in gates if gate not in caches[0]]
     if missing:
-        raise ValueError(f"the {layer.kind} step cache holds {sorted(caches[0])}, not {missing}")
+        raise ValueError(f"the {layer.kind_name} step cache holds {sorted(caches[0])}, not {missing}")
     responses = {}
     for gate in gates:
         trace = np.stack([cache[gate] for cache in caches], axis=1)  # (batch, time, units)

@@ -13,9 +13,9 @@ whose weights are chosen so that one property of the cell shows in its numbers:
   (:math:`f = i = 1`), a counter without bound; the GRU can only move its state part of
   the way towards each input (:math:`z` and :math:`1 - z`).
 
-A gate is forced by zero weights and a bias of :data:`SATURATED` = 40
-(:data:`gru_companion.analysis.gate_probes.FORCING_LOGIT`): in float64, :math:`\sigma(40)` and
-:math:`\tanh(40)` round to exactly 1, and :math:`\sigma(-40)` is about
+A gate is forced by zero weights and a bias of
+:data:`~gru_companion.scratch.activations.SATURATING_LOGIT` = 40: in float64,
+:math:`\sigma(40)` and :math:`\tanh(40)` round to exactly 1, and :math:`\sigma(-40)` is about
 :math:`4 \cdot 10^{-18}`.
 
 :func:`state_jacobian` and :func:`jacobian_product` measure how a step (or a whole
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from gru_companion.analysis.gate_probes import FORCING_LOGIT
+from gru_companion.scratch.activations import SATURATING_LOGIT
 from gru_companion.scratch.gru import NumpyGRU, gru_step
 from gru_companion.scratch.lstm import NumpyLSTM
 from gru_companion.scratch.recurrent_layer import RecurrentLayer, split_gates
@@ -41,9 +41,6 @@ from gru_companion.validation import (
     check_positive_int,
     check_positive_number,
 )
-
-#: A bias that saturates a gate; sigma(40) = tanh(40) = 1 in float64, sigma(-40) ~ 4e-18.
-SATURATED = FORCING_LOGIT
 
 #: The inputs of :func:`read_write_lstm` and :func:`write_gru`, in this order.
 READ_WRITE_CHANNELS = ("value", "write", "read")
@@ -73,7 +70,7 @@ def read_write_lstm() -> NumpyLSTM:
     r"""A one-unit LSTM that stores a value on *write* and shows it only on *read*.
 
     Inputs (features) are :data:`READ_WRITE_CHANNELS`: a value :math:`v`, a write flag
-    and a read flag (0 or 1). With :math:`S` = :data:`SATURATED` and no recurrent weights:
+    and a read flag (0 or 1). With :math:`S` = :data:`SATURATING_LOGIT` and no recurrent weights:
 
     * input gate :math:`i = \sigma(2S \cdot \text{write} - S)`: 1 on write, else ~0;
     * forget gate :math:`f = \sigma(S - 2S \cdot \text{write})`: ~0 on write (the old
@@ -84,7 +81,7 @@ def read_write_lstm() -> NumpyLSTM:
     So :math:`c_t = \tanh(v)` from the write on, and :math:`h_t = o_t \tanh(c_t)` is
     about :math:`4 \cdot 10^{-18}` except on read.
     """
-    s = SATURATED
+    s = SATURATING_LOGIT
     kernel = np.zeros((3, 4))  # rows: value, write, read; columns: i, f, c, o
     kernel[1, 0], kernel[1, 1], kernel[0, 2], kernel[2, 3] = 2 * s, -2 * s, 1.0, 2 * s
     bias = np.array([-s, s, 0.0, -s])
@@ -99,7 +96,7 @@ def write_gru() -> NumpyGRU:
     candidate :math:`\tilde h = \tanh(v)`; reset gate unused (zero weights). So
     :math:`h_t = \tanh(v)` from the write on, at every step.
     """
-    s = SATURATED
+    s = SATURATING_LOGIT
     kernel = np.zeros((3, 3))  # rows: value, write, read; columns: z, r, h
     kernel[1, 0], kernel[0, 2] = -2 * s, 1.0
     bias = np.zeros((2, 3))
@@ -112,12 +109,12 @@ def counting_lstm() -> NumpyLSTM:
     r"""A one-unit LSTM whose cell adds up its inputs: :math:`c_t = c_{t-1} + x_t`.
 
     One input feature, :math:`x_t \in \{-1, 0, 1\}`. The input, forget and output gates
-    are forced open (bias :data:`SATURATED`, so exactly 1), and the candidate is
+    are forced open (bias :data:`SATURATING_LOGIT`, so exactly 1), and the candidate is
     :math:`\tilde c = \tanh(40 x_t)`, which is exactly :math:`x_t` for these inputs. The
     cell therefore counts without rounding and without bound; the output is
     :math:`h_t = \tanh(c_t)`, 0 exactly when the count is 0.
     """
-    s = SATURATED
+    s = SATURATING_LOGIT
     kernel = np.array([[0.0, 0.0, s, 0.0]])  # columns: i, f, c, o
     bias = np.array([s, s, 0.0, s])
     return NumpyLSTM(kernel, np.zeros((1, 4)), bias, return_sequences=True)
@@ -137,7 +134,7 @@ def averaging_gru(rate: float) -> NumpyGRU:
         The fraction written per step, strictly between 0 and 1.
     """
     rate = check_open_fraction("rate", rate)
-    kernel = np.array([[0.0, 0.0, SATURATED]])  # columns: z, r, h
+    kernel = np.array([[0.0, 0.0, SATURATING_LOGIT]])  # columns: z, r, h
     bias = np.zeros((2, 3))
     bias[0, 0] = np.log((1 - rate) / rate)  # sigma(b) = 1 - rate
     return NumpyGRU(kernel, np.zeros((1, 3)), bias, return_sequences=True)

@@ -26,7 +26,7 @@ from gru_companion.experiments.result_files import (
     rounded_floats,
     write_result,
 )
-from gru_companion.keras.cells import variant_layer
+from gru_companion.keras.cells import keras_layer
 from gru_companion.kinds import KINDS, VARIANTS
 from gru_companion.validation import (
     check_choice,
@@ -63,7 +63,7 @@ def compare_variants(
     """Train each variant on the adding problem with the same data, settings and seeds.
 
     For every seed and variant: :func:`~gru_companion.reproducibility.seed_everything`
-    with the seed, a model ``Input → variant_layer(variant, units) → Dense(1)``
+    with the seed, a model ``Input → keras_layer(variant, units) → Dense(1)``
     (:func:`~gru_companion.experiments.adding_models.build_adding_model`, Adam), trained for
     ``epochs`` epochs; the training loss and test MSE of every epoch, the final test
     accuracy (share of sums predicted within :data:`ADDING_TOLERANCE`) and the training
@@ -119,7 +119,7 @@ def compare_variants(
         for variant in variants:
             seed_everything(seed)
             model = build_adding_model(
-                variant_layer(variant, units, name=variant),
+                keras_layer(variant, units, name=variant),
                 data.seq_len,
                 learning_rate=learning_rate,
                 name=f"adding_{variant}",

@@ -45,10 +45,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from gru_companion.keras.cells import _CELLS, _VariantCell
+from gru_companion.keras.cells import _VariantCell
 from gru_companion.scratch.gru import NumpyGRU
 from gru_companion.scratch.lstm import NumpyLSTM
-from gru_companion.scratch.recurrent_layer import RecurrentLayer
+from gru_companion.scratch.recurrent_layer import RecurrentLayer, layer_class
 from gru_companion.scratch.simple_rnn import NumpySimpleRNN
 from gru_companion.validation import FLOAT_DTYPES
 
@@ -416,7 +416,7 @@ def numpy_twin(layer: Any) -> RecurrentLayer:
     ----------
     layer
         A built ``keras.layers.RNN`` whose cell is a :class:`MGUCell`,
-        :class:`NoResetGRUCell` or :class:`CIFGCell` (from :func:`variant_layer`). For
+        :class:`NoResetGRUCell` or :class:`CIFGCell` (from :func:`keras_layer`). For
         ``keras.layers.GRU`` and ``LSTM`` use
         :func:`gru_companion.keras.bridge.from_keras`.
 
@@ -441,6 +441,6 @@ def numpy_twin(layer: Any) -> RecurrentLayer:
         )
     if not cell.built:
         raise ValueError("layer is not built: call it on inputs (or build it) first")
-    numpy_class = next(n for c, n in _CELLS.values() if type(cell) is c)
+    numpy_class = layer_class(cell.kind)
     weights = [np.array(w) for w in cell.get_weights()]
     return numpy_class(*weights, return_sequences=bool(layer.return_sequences))

@@ -31,9 +31,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gru_companion.kinds import VARIANTS
-from gru_companion.scratch.recurrent_layer import RecurrentLayer
-from gru_companion.scratch.variants import NumpyCIFG, NumpyMGU, NumpyNoResetGRU
+from gru_companion.kinds import kind_of
 from gru_companion.validation import check_bool, check_choice, check_positive_int
 
 
@@ -206,7 +204,7 @@ def weights_after_one_step(
     list
         The model's weights after the step, as NumPy arrays.
     """
-    from gru_companion.validation import check_choice, check_positive_number
+    from gru_companion.validation import check_positive_number
 
     check_choice("optimizer", optimizer, ("sgd", "adam"))
     learning_rate = check_positive_number("learning_rate", learning_rate)
@@ -225,6 +223,11 @@ def weights_after_one_step(
     return model.get_weights()
 
 
+#: The Keras cell class of each kind that Keras does not ship, filled as the cells are
+#: defined; :func:`keras_layer` reads it.
+_CELL_CLASSES: dict[str, type[keras.layers.Layer]] = {}
+
+
 class _VariantCell(keras.layers.Layer):
     """Shared parts of the variant cells: units, weights, config."""
 
@@ -232,15 +235,23 @@ class _VariantCell(keras.layers.Layer):
     blocks: int = 0
     #: Initial bias per block ("zeros" or "ones").
     bias_init: tuple[str, ...] = ()
-    #: How many states a step carries, 1 (``h``) or 2 (``h`` and ``c``).
-    states: int = 1
+    #: The key of the cell's row in :data:`gru_companion.kinds.KINDS`.
+    kind: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Register a cell that names its kind, so :func:`keras_layer` builds it."""
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            kind_of(cls.kind)
+            _CELL_CLASSES[cls.kind] = cls
 
     def __init__(self, units: int, **kwargs: Any) -> None:
         units = check_positive_int("units", units)
         super().__init__(**kwargs)
         self.units = units
         self.output_size = units
-        self.state_size = units if self.states == 1 else [units] * self.states
+        states = len(kind_of(self.kind).states)
+        self.state_size = units if states == 1 else [units] * states
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Create ``kernel``, ``recurrent_kernel`` and ``bias`` for ``input_shape[-1]`` features."""
@@ -291,6 +302,7 @@ class MGUCell(_VariantCell):
         If ``units`` is smaller than 1.
     """
 
+    kind = "mgu"
     blocks = 2
     bias_init = ("zeros", "zeros")
 
@@ -324,6 +336,7 @@ class NoResetGRUCell(_VariantCell):
         If ``units`` is smaller than 1.
     """
 
+    kind = "gru_no_reset"
     blocks = 2
     bias_init = ("zeros", "zeros")
 
@@ -360,9 +373,9 @@ class CIFGCell(_VariantCell):
         If ``units`` is smaller than 1.
     """
 
+    kind = "cifg"
     blocks = 3
     bias_init = ("ones", "zeros", "zeros")
-    states = 2
 
     def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
         """One step: inputs (batch, m) and ``[h_prev, c_prev]`` to ``(h, [h, c])``."""
@@ -377,57 +390,54 @@ class CIFGCell(_VariantCell):
 
 
 
-_CELLS: dict[str, tuple[type[_VariantCell], type[RecurrentLayer]]] = {
-    "mgu": (MGUCell, NumpyMGU),
-    "gru_no_reset": (NoResetGRUCell, NumpyNoResetGRU),
-    "cifg": (CIFGCell, NumpyCIFG),
-}
-
-
-
-def variant_layer(
-    variant: str,
+def keras_layer(
+    kind: str,
     units: int,
     *,
     return_sequences: bool = False,
     name: str | None = None,
     dtype: Any = None,
+    **flags: Any,
 ) -> Any:
-    """A Keras recurrent layer of one of :data:`VARIANTS`.
+    """A Keras recurrent layer of any kind of :data:`gru_companion.kinds.KINDS`.
 
-    ``"gru"`` and ``"lstm"`` are Keras's own ``keras.layers.GRU`` and ``keras.layers.LSTM``
-    (default settings); the three variants are their cell in ``keras.layers.RNN``.
+    A kind that Keras ships (``"simple_rnn"``, ``"lstm"``, ``"gru"``) is its own
+    ``keras.layers`` class, with Keras's defaults unless ``flags`` says otherwise; any
+    other kind is the course's cell of that kind (:class:`MGUCell`, ...) run by
+    ``keras.layers.RNN``.
 
     Parameters
     ----------
-    variant
-        One of :data:`VARIANTS`.
+    kind
+        A key of ``KINDS``.
     units
         Number of units, a positive integer.
     return_sequences
         ``True``: the output of every step; ``False``: the last one.
     name
-        The layer's name (its cell, for a variant, is named ``f"{name}_cell"``).
+        The layer's name (a cell run by ``keras.layers.RNN`` is named ``f"{name}_cell"``).
     dtype
         The dtype policy, e.g. ``"float64"``; ``None`` for Keras's default.
+    **flags
+        Other arguments of a Keras layer (``reset_after``, ``go_backwards``, ...).
 
     Raises
     ------
     ValueError
-        If ``variant`` is not one of :data:`VARIANTS` or ``units`` < 1.
+        If ``kind`` is not a key of ``KINDS``, no Keras cell computes it, or ``units`` < 1.
     TypeError
         If ``units`` is not an integer, ``return_sequences`` not a bool or ``name``
         neither a str nor ``None``.
     """
-    check_choice("variant", variant, VARIANTS)
+    row = kind_of(kind)
     units = check_positive_int("units", units)
     check_bool("return_sequences", return_sequences)
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name must be a str or None, got {type(name).__name__} {name!r}")
-    if variant == "gru":
-        return keras.layers.GRU(units, return_sequences=return_sequences, name=name, dtype=dtype)
-    if variant == "lstm":
-        return keras.layers.LSTM(units, return_sequences=return_sequences, name=name, dtype=dtype)
-    cell_class = _CELLS[variant][0]
-    cell = cell_class(units, name=f"{name}_cell" if name else None, dtype=dtype)
-    return keras.layers.RNN(cell, return_sequences=return_sequences, name=name, dtype=dtype)
+    options = {"return_sequences": return_sequences, "name": name, "dtype": dtype, **flags}
+    if row.keras_layer is not None:
+        return getattr(keras.layers, row.keras_layer)(units, **options)
+    if kind not in _CELL_CLASSES:
+        raise ValueError(f"no Keras cell computes the kind {kind!r}")
+    cell = _CELL_CLASSES[kind](units, name=f"{name}_cell" if name else None, dtype=dtype)
+    return keras.layers.RNN(cell, **options)

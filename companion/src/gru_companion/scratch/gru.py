@@ -196,9 +196,7 @@ class NumpyGRU(RecurrentLayer):
     ((2, 9), (9,))
     """
 
-    kind = "GRU"
-    gate_names = ("z", "r", "h")
-    state_names = ("h",)
+    kind = "gru"
 
     def __init__(
         self,

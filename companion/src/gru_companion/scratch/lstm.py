@@ -145,9 +145,7 @@ class NumpyLSTM(RecurrentLayer):
     ((4, 3), (4, 3))
     """
 
-    kind = "LSTM"
-    gate_names = ("i", "f", "c", "o")
-    state_names = ("h", "c")
+    kind = "lstm"
 
     def step(
         self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]

@@ -45,6 +45,7 @@ from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 
+from gru_companion.kinds import kind_of
 from gru_companion.scratch.initializers import glorot_uniform, orthogonal
 from gru_companion.validation import (
     check_bool,
@@ -56,6 +57,33 @@ from gru_companion.validation import (
     check_shape,
     check_weight,
 )
+
+#: The NumPy layer class of each kind, filled as the classes are defined (see
+#: :meth:`RecurrentLayer.__init_subclass__`); read it with :func:`layer_class`.
+_LAYER_CLASSES: dict[str, type[RecurrentLayer]] = {}
+
+
+def layer_class(kind: str) -> type[RecurrentLayer]:
+    """The NumPy layer class that computes ``kind`` (a key of :data:`gru_companion.kinds.KINDS`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``kind`` is not a key of ``KINDS``, or no NumPy layer computes it.
+
+    Examples
+    --------
+    >>> import gru_companion.scratch  # defines the layers
+    >>> layer_class("gru").__name__
+    'NumpyGRU'
+    """
+    kind_of(kind)
+    if kind not in _LAYER_CLASSES:
+        import gru_companion.scratch  # noqa: F401  (defines every layer of the package)
+    if kind not in _LAYER_CLASSES:
+        raise ValueError(f"no NumPy layer computes the kind {kind!r}")
+    return _LAYER_CLASSES[kind]
+
 
 #: Half-width of the uniform distribution of the biases drawn by ``initialized``.
 BIAS_SCALE = 0.1
@@ -273,12 +301,24 @@ class RecurrentLayer:
         If a weight has the wrong shape or holds NaN or infinity, or there are no units.
     """
 
-    #: The kind of layer, as Keras names it.
+    #: The key of the layer's row in :data:`gru_companion.kinds.KINDS` (``"gru"``); a
+    #: subclass sets only this, and :meth:`__init_subclass__` reads the rest from the row.
     kind: ClassVar[str] = ""
-    #: The gates' names, in the order of the weights' column blocks.
+    #: How tables and messages name the layer (``"GRU"``), from the kind's row.
+    kind_name: ClassVar[str] = ""
+    #: The blocks' names, in the order of the weights' column blocks, from the kind's row.
     gate_names: ClassVar[tuple[str, ...]] = ()
-    #: The states' names, in the order Keras returns them.
+    #: The states' names, in the order Keras returns them, from the kind's row.
     state_names: ClassVar[tuple[str, ...]] = ("h",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Fill a subclass's names from its kind's row and register it as that kind's layer."""
+        super().__init_subclass__(**kwargs)
+        if not cls.kind:
+            return
+        row = kind_of(cls.kind)
+        cls.kind_name, cls.gate_names, cls.state_names = row.name, row.blocks, row.states
+        _LAYER_CLASSES[cls.kind] = cls
 
     def __init__(
         self,
@@ -597,7 +637,7 @@ class RecurrentLayer:
             )
         if len(states) != count:
             raise ValueError(
-                f"{name} must hold {count} array(s) [{labels}] for a {self.kind}, got {len(states)}"
+                f"{name} must hold {count} array(s) [{labels}] for a {self.kind_name}, got {len(states)}"
             )
         for index, (state, state_name) in enumerate(zip(states, self.state_names, strict=True)):
             label = f"{name}[{index}] ({state_name})"

@@ -108,9 +108,7 @@ class NumpySimpleRNN(RecurrentLayer):
     (4, 3)
     """
 
-    kind = "SimpleRNN"
-    gate_names = ("h",)
-    state_names = ("h",)
+    kind = "simple_rnn"
 
     def step(
         self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]

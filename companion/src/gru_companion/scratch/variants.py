@@ -71,12 +71,8 @@ from typing import Any
 
 import numpy as np
 
-from gru_companion.scratch.activations import sigmoid, tanh
+from gru_companion.scratch.activations import SATURATING_LOGIT, sigmoid, tanh
 from gru_companion.scratch.recurrent_layer import RecurrentLayer, split_gates
-
-#: The bias that makes the reset gate 1 in float64, since sigma(40) = 1 - 4e-18 rounds to 1.
-SATURATED_BIAS = 40.0
-
 
 
 def mgu_step(
@@ -185,9 +181,7 @@ class NumpyMGU(RecurrentLayer):
         As in Keras (see :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`).
     """
 
-    kind = "MGU"
-    gate_names = ("f", "h")
-    state_names = ("h",)
+    kind = "mgu"
 
     def step(
         self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
@@ -213,9 +207,7 @@ class NumpyNoResetGRU(RecurrentLayer):
         As in Keras (see :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`).
     """
 
-    kind = "GRU without reset gate"
-    gate_names = ("z", "h")
-    state_names = ("h",)
+    kind = "gru_no_reset"
 
     def step(
         self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
@@ -243,9 +235,7 @@ class NumpyCIFG(RecurrentLayer):
         As in Keras (see :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`).
     """
 
-    kind = "coupled-gate LSTM"
-    gate_names = ("f", "c", "o")
-    state_names = ("h", "c")
+    kind = "cifg"
 
     def step(
         self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
@@ -319,7 +309,7 @@ def no_reset_as_gru_weights(
 ) -> list[np.ndarray]:
     r"""Weights of a ``keras.layers.GRU(reset_after=False)`` computing this GRU without reset gate.
 
-    The reset gate gets zero weights and the bias :data:`SATURATED_BIAS`, so
+    The reset gate gets zero weights and the bias :data:`SATURATING_LOGIT`, so
     :math:`r = \sigma(40)`, which rounds to 1 in float64 and in float32.
 
     Parameters
@@ -341,7 +331,7 @@ def no_reset_as_gru_weights(
     return [
         with_reset(kernel, 0.0),
         with_reset(recurrent_kernel, 0.0),
-        with_reset(bias, SATURATED_BIAS),
+        with_reset(bias, SATURATING_LOGIT),
     ]
 
 
