@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from gru_companion.analysis.gradient_flow import (
-    KINDS,
     decay_per_step,
     keras_initialized,
     mean_log10_profile,
@@ -16,6 +15,7 @@ from gru_companion.analysis.gradient_flow import (
     state_jacobian_norms,
 )
 from gru_companion.experiments.gradient_flow import main, run_experiment
+from gru_companion.kinds import CORE, KINDS
 from gru_companion.scratch.gru import NumpyGRU
 
 
@@ -42,7 +42,7 @@ def finite_difference_jacobian(layer, x, states, t, eps=1e-6):
     return np.stack(columns, axis=1)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", CORE)  # the kinds with a backward pass
 def test_norms_equal_finite_difference_jacobians(kind):
     layer = keras_initialized(kind, 2, 3, seed=1)
     rng = np.random.default_rng(2)
@@ -84,6 +84,15 @@ def test_keras_initialization():
     np.testing.assert_allclose(u @ u.T, np.eye(4), atol=1e-12)  # orthogonal
     with pytest.raises(ValueError, match="kind must be one of"):
         keras_initialized("transformer", 2, 4)
+
+
+@pytest.mark.parametrize("kind", ["mgu", "gru_no_reset", "cifg"])
+def test_keras_initialization_of_the_simplified_cells(kind):
+    layer = keras_initialized(kind, 2, 3, seed=0)
+    assert layer.kind == kind and layer.bias.shape == (len(KINDS[kind].blocks) * 3,)
+    # only the LSTM family starts a forget gate open, as Keras's unit_forget_bias=True
+    expected = [1.0 if kind == "cifg" and block == "f" else 0.0 for block in KINDS[kind].blocks]
+    np.testing.assert_array_equal(layer.bias, np.repeat(expected, 3))
 
 
 def test_path_statistics():

@@ -205,7 +205,7 @@ def test_spec_of_parameter_free_layer_is_none():
 def test_non_positive_sizes_raise_value_error(bad):
     with pytest.raises(ValueError, match="units must be a positive integer"):
         gru_params(4, bad)
-    with pytest.raises(ValueError, match="input_dim must be a positive integer"):
+    with pytest.raises(ValueError, match="features must be a positive integer"):
         lstm_params(bad, 4)
 
 

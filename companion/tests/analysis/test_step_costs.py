@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from gru_companion.analysis.param_counts import gru_params, lstm_params, simple_rnn_params
 from gru_companion.analysis.step_costs import (
+    COUNTED_KINDS,
     DTYPE_BYTES,
-    KINDS,
     Cost,
     ElementwiseOps,
     SequenceCost,
@@ -30,7 +30,7 @@ from gru_companion.analysis.step_costs import (
 )
 
 sizes = st.integers(min_value=1, max_value=300)
-kinds = st.sampled_from(KINDS)
+kinds = st.sampled_from(COUNTED_KINDS)
 flags = st.booleans()
 
 # The variants counted: (kind, reset_after); reset_after only matters for the GRU.
@@ -442,7 +442,7 @@ def test_as_row_and_table():
     table = cost_table([32, 256], steps=10, batch=4, dtype="float16")
     assert list(table["layer"]) == ["SimpleRNN", "GRU", "LSTM"] * 2
     assert list(table["units"]) == [32] * 3 + [256] * 3
-    assert (table["input_dim"] == table["units"]).all()
+    assert (table["features"] == table["units"]).all()
     lstm256 = sequence_cost("lstm", 256, 256, 10, batch=4, dtype="float16")
     last = table.iloc[-1]
     assert last["flops"] == lstm256.flops.value
@@ -451,8 +451,8 @@ def test_as_row_and_table():
     assert last["flops_vs_lstm"] == 1.0
     gru_row = table.iloc[4]
     assert gru_row["params_vs_lstm"] == 394_752 / 525_312
-    fixed = cost_table([8, 16], input_dim=3, kinds=["gru"])
-    assert list(fixed["input_dim"]) == [3, 3]
+    fixed = cost_table([8, 16], features=3, kinds=["gru"])
+    assert list(fixed["features"]) == [3, 3]
     assert "flops_vs_lstm" not in fixed.columns
 
 
@@ -463,7 +463,7 @@ def test_as_row_and_table():
     "call, error, message",
     [
         (lambda: step_cost("rnn", 2, 3), ValueError, "kind must be one of"),
-        (lambda: step_cost("gru", 0, 3), ValueError, "input_dim"),
+        (lambda: step_cost("gru", 0, 3), ValueError, "features"),
         (lambda: step_cost("gru", 2, 3.0), TypeError, "units must be a positive integer"),
         (lambda: step_cost("gru", 2, 3, batch=True), TypeError, "batch"),
         (lambda: step_cost("gru", 2, 3, dtype="int8"), ValueError, "dtype must be one of"),
@@ -478,7 +478,7 @@ def test_as_row_and_table():
         (lambda: cost_table([64, -1]), ValueError, "each of units"),
         (lambda: cost_table([64], kinds="gru"), TypeError, "kinds"),
         (lambda: cost_table([64], kinds=["gru", "gru"]), ValueError, "repeat"),
-        (lambda: cost_table([64], input_dim=0), ValueError, "input_dim"),
+        (lambda: cost_table([64], features=0), ValueError, "features"),
     ],
 )
 def test_bad_arguments(call, error, message):

@@ -22,7 +22,7 @@ class ModelSize:
     Attributes
     ----------
     kind
-        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
+        A key of :data:`gru_companion.kinds.KINDS`.
     units
         Units of the recurrent layer.
     recurrent
@@ -42,15 +42,15 @@ class ModelSize:
         return self.recurrent + self.readout
 
 
-
-def model_size(kind: str, input_dim: int, units: int, output_dim: int = 1) -> ModelSize:
+def model_size(kind: str, features: int, units: int, output_dim: int = 1) -> ModelSize:
     """Count a model made of one recurrent layer and a ``Dense(output_dim)`` read-out.
 
     Parameters
     ----------
     kind
-        ``"simple_rnn"``, ``"lstm"`` or ``"gru"`` (Keras 3 defaults, ``reset_after=True``).
-    input_dim
+        A key of :data:`gru_companion.kinds.KINDS` (Keras 3 defaults, ``reset_after=True``
+        for a GRU).
+    features
         Features per time step.
     units
         Units of the recurrent layer.
@@ -62,14 +62,12 @@ def model_size(kind: str, input_dim: int, units: int, output_dim: int = 1) -> Mo
     >>> model_size("gru", 88, 36, 88).total
     16864
     """
-    kind_of(kind)
-    recurrent = recurrent_params(kind, input_dim, units).count
+    recurrent = recurrent_params(kind, features, units).count
     readout = dense_params(units, output_dim).count
     return ModelSize(kind=kind, units=units, recurrent=recurrent, readout=readout)
 
 
-
-def units_for_budget(kind: str, input_dim: int, budget: int, output_dim: int = 1) -> ModelSize:
+def units_for_budget(kind: str, features: int, budget: int, output_dim: int = 1) -> ModelSize:
     """The number of units whose model comes closest to ``budget`` parameters.
 
     The model is the recurrent layer and its ``Dense(output_dim)`` read-out
@@ -79,8 +77,8 @@ def units_for_budget(kind: str, input_dim: int, budget: int, output_dim: int = 1
     Parameters
     ----------
     kind
-        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
-    input_dim
+        A key of :data:`gru_companion.kinds.KINDS`.
+    features
         Features per time step.
     budget
         The parameter count to match, at least the count of a one-unit model.
@@ -103,10 +101,10 @@ def units_for_budget(kind: str, input_dim: int, budget: int, output_dim: int = 1
     [78, 34, 41]
     """
     kind_of(kind)
-    check_positive_int("input_dim", input_dim)
+    check_positive_int("features", features)
     check_positive_int("budget", budget)
     check_positive_int("output_dim", output_dim)
-    smallest = model_size(kind, input_dim, 1, output_dim)
+    smallest = model_size(kind, features, 1, output_dim)
     if smallest.total > budget:
         raise ValueError(
             f"a {kind} model with one unit already has {smallest.total} parameters, "
@@ -116,7 +114,7 @@ def units_for_budget(kind: str, input_dim: int, budget: int, output_dim: int = 1
     units = 1
     while True:
         units += 1
-        size = model_size(kind, input_dim, units, output_dim)
+        size = model_size(kind, features, units, output_dim)
         if abs(size.total - budget) < abs(best.total - budget):
             best = size
         if size.total >= budget:

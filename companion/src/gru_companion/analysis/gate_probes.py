@@ -1,21 +1,25 @@
-r"""Probing the gates of the NumPy recurrent layers: gates held fixed, gates traced over time.
+r"""Probing the gates of the NumPy recurrent layers: gates held fixed, traced, compared.
 
 What a gate does is easiest to see by taking control of it. :func:`with_gate_fixed`
-returns a copy of a :class:`~gru_companion.scratch.gru.NumpyGRU` or
-:class:`~gru_companion.scratch.lstm.NumpyLSTM` in which one gate no longer depends on the input
-or the state: its blocks of the kernel and the recurrent kernel are zero and its bias is
-set so that the sigmoid gives a chosen constant. With the GRU's update gate held at 1, for
-example, the state is copied from step to step whatever the input.
+returns a copy of a NumPy recurrent layer of any kind (a
+:class:`~gru_companion.scratch.gru.NumpyGRU`, a :class:`~gru_companion.scratch.lstm.NumpyLSTM`,
+a simplified cell, ...) in which one gate no longer depends on the input or the state: its
+blocks of the kernel and the recurrent kernel are zero and its bias is set so that the
+sigmoid gives a chosen constant. With the GRU's update gate held at 1, for example, the
+state is copied from step to step whatever the input. The gates of a kind are the
+:attr:`~gru_companion.kinds.Kind.sigmoid_gates` of its row in
+:data:`gru_companion.kinds.KINDS`.
 
 A gate "held at 1" is :math:`\sigma(40)`, which is exactly 1 in float32 and float64; a gate
 "held at 0" is :math:`\sigma(-40) \approx 4 \cdot 10^{-18}`, which lets through a fraction
-of :math:`10^{-17}` of what it multiplies (see :data:`~gru_companion.scratch.activations.SATURATING_LOGIT`).
-:func:`with_block_constant` does the same for any block, the candidate's included, with
-a chosen pre-activation.
+of :math:`10^{-17}` of what it multiplies (see
+:data:`~gru_companion.scratch.activations.SATURATING_LOGIT`). :func:`with_block_constant`
+does the same for any block, the candidate's included, with a chosen pre-activation.
 
 :func:`gate_traces` runs a layer over a batch and returns, for one sequence, each gate,
-candidate and state at every step as an array (time, units); :func:`draw_gate_traces`
-draws such traces as heatmaps, one row per unit.
+candidate and state at every step as an array (time, units)
+(:func:`gru_companion.figures.gate_traces.draw_gate_traces` draws them as heatmaps);
+:func:`marker_response` compares how much each gate moves at marked and unmarked steps.
 """
 
 from __future__ import annotations
@@ -32,14 +36,14 @@ from gru_companion.scratch.activations import SATURATING_LOGIT
 from gru_companion.scratch.recurrent_layer import RecurrentLayer
 from gru_companion.validation import check_choice, check_ndarray
 
-_GATE_NAMES = frozenset({"z", "r", "i", "f", "o"})
 _LAYER_OPTIONS_NOT_IN_CONSTRUCTOR = ("units", "features", "use_bias", "dtype")
 
 
 def _check_layer(layer: Any) -> RecurrentLayer:
     if not isinstance(layer, RecurrentLayer):
         raise TypeError(
-            f"layer must be a NumpySimpleRNN, NumpyGRU or NumpyLSTM, got {type(layer).__name__}"
+            "layer must be a NumPy recurrent layer (a gru_companion.scratch RecurrentLayer "
+            f"of any kind), got {type(layer).__name__}"
         )
     return layer
 
@@ -47,7 +51,8 @@ def _check_layer(layer: Any) -> RecurrentLayer:
 def block_columns(layer: RecurrentLayer, block: str) -> slice:
     """The columns of ``block`` in the layer's kernel, recurrent kernel and bias.
 
-    Keras stores a layer's blocks side by side (GRU: z, r, h; LSTM: i, f, c, o), each
+    Keras stores a layer's blocks side by side, in the order of its kind's
+    :attr:`~gru_companion.kinds.Kind.blocks` (GRU: z, r, h; LSTM: i, f, c, o), each
     ``units`` columns wide.
 
     Parameters
@@ -153,8 +158,9 @@ def with_block_constant(layer: RecurrentLayer, block: str, pre_activation: Any) 
 def gate_logit(value: Any) -> float:
     r"""The pre-activation :math:`a` with :math:`\sigma(a)` = ``value`` (0 and 1 included).
 
-    ``0`` and ``1`` map to :math:`\mp` :data:`~gru_companion.scratch.activations.SATURATING_LOGIT`; values strictly between
-    them to :math:`\log(v / (1 - v))`.
+    ``0`` and ``1`` map to :math:`\mp`
+    :data:`~gru_companion.scratch.activations.SATURATING_LOGIT`; values strictly between them
+    to :math:`\log(v / (1 - v))`.
 
     Parameters
     ----------
@@ -195,11 +201,12 @@ def with_gate_fixed(layer: RecurrentLayer, gate: str, value: Any) -> RecurrentLa
     Parameters
     ----------
     layer
-        A :class:`~gru_companion.scratch.gru.NumpyGRU` or :class:`~gru_companion.scratch.lstm.NumpyLSTM`
-        with biases.
+        A NumPy recurrent layer with biases, of a kind with gates (a
+        :class:`~gru_companion.scratch.gru.NumpyGRU`, a
+        :class:`~gru_companion.scratch.lstm.NumpyLSTM`, a simplified cell, ...).
     gate
-        A sigmoid gate of the layer (:data:`SIGMOID_GATES`): ``"z"`` or ``"r"`` for a GRU,
-        ``"i"``, ``"f"`` or ``"o"`` for an LSTM.
+        One of the kind's :attr:`~gru_companion.kinds.Kind.sigmoid_gates`: ``"z"`` or
+        ``"r"`` for a GRU, ``"i"``, ``"f"`` or ``"o"`` for an LSTM, ``"f"`` for an MGU.
     value
         The gate's value, a number in [0, 1].
 
@@ -358,8 +365,7 @@ def marker_response(
         If the layer goes backwards, ``marked`` does not fit ``inputs``, no step (or
         every step) after step 0 is marked, or a gate is not in the step cache.
     """
-    if not isinstance(layer, RecurrentLayer):
-        raise TypeError(f"layer must be a NumPy recurrent layer, got {type(layer).__name__}")
+    _check_layer(layer)
     if layer.go_backwards:
         raise ValueError("layer must read forwards (go_backwards=False)")
     if not isinstance(gates, tuple) or not gates or not all(isinstance(g, str) for g in gates):
@@ -376,7 +382,9 @@ def marker_response(
     caches = layer.run(inputs, keep_cache=True).caches
     missing = [gate for gate in gates if gate not in caches[0]]
     if missing:
-        raise ValueError(f"the {layer.kind_name} step cache holds {sorted(caches[0])}, not {missing}")
+        raise ValueError(
+            f"the {layer.kind_name} step cache holds {sorted(caches[0])}, not {missing}"
+        )
     responses = {}
     for gate in gates:
         trace = np.stack([cache[gate] for cache in caches], axis=1)  # (batch, time, units)

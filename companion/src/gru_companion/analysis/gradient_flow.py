@@ -19,11 +19,12 @@ unit of :math:`h_T`, all of them batched together, and reads the gradient of eve
 intermediate state. For an LSTM the state is the pair :math:`(h_t, c_t)` and the Jacobian
 is taken with respect to both.
 
-:func:`decay_per_step` summarises a curve by its average factor per step.
-:func:`run_experiment` (also ``python -m gru_companion.analysis.gradient_flow``) measures a tanh
-RNN, an LSTM and a GRU on the adding problem at initialisation and after training them
-with the NumPy training stack, and writes the curves to a JSON file that the chapter
-plots.
+:func:`decay_per_step` summarises a curve by its average factor per step,
+:func:`path_statistics` the gates that set each step's Jacobian, and
+:func:`keras_initialized` builds a layer of any kind as Keras initialises it. The run that
+measures a tanh RNN, an LSTM and a GRU on the adding problem before and after training
+(``python -m gru_companion.experiments gradient-flow``) is
+:mod:`gru_companion.experiments.gradient_flow`.
 """
 
 from __future__ import annotations
@@ -32,51 +33,63 @@ from typing import Any
 
 import numpy as np
 
-from gru_companion.scratch.gru import NumpyGRU
+from gru_companion.kinds import Kind, kind_of
 from gru_companion.scratch.initializers import glorot_uniform, orthogonal
-from gru_companion.scratch.lstm import NumpyLSTM
-from gru_companion.scratch.recurrent_layer import RecurrentLayer
-from gru_companion.scratch.simple_rnn import NumpySimpleRNN
-from gru_companion.validation import check_choice, check_positive_int, check_rng
+from gru_companion.scratch.recurrent_layer import RecurrentLayer, layer_class
+from gru_companion.validation import check_positive_int, check_rng
 
-#: The layer classes by short name.
-KINDS: dict[str, type[RecurrentLayer]] = {
-    "simple_rnn": NumpySimpleRNN,
-    "lstm": NumpyLSTM,
-    "gru": NumpyGRU,
-}
+
+def _forget_block(row: Kind) -> int | None:
+    """The position of the block whose bias Keras starts at 1, or ``None``.
+
+    Keras's ``LSTM`` starts its forget gate's bias at 1 (``unit_forget_bias=True``), and so
+    do the course's cells that tie an LSTM's weights: the block named ``"f"`` of the LSTM
+    and of every kind with ``ties == "lstm"``.
+    """
+    if "lstm" in (row.key, row.ties) and "f" in row.blocks:
+        return row.blocks.index("f")
+    return None
+
+
+#: The gate that sets the additive path of each kind that has one, and its role, for
+#: :func:`path_statistics`: the GRU's update gate z, the LSTM's forget gate f.
+_ADDITIVE_PATH_GATE = {"gru": ("z", "update"), "lstm": ("f", "forget")}
 
 
 def keras_initialized(
     kind: str, features: int, units: int, *, seed: int | np.random.Generator = 0
 ) -> RecurrentLayer:
-    """A float64 NumPy layer initialised as Keras initialises its twin.
+    """A float64 NumPy layer of any kind, initialised as Keras initialises its twin.
 
-    Kernel Glorot-uniform, recurrent kernel orthogonal, biases zero, except the LSTM's
-    forget-gate biases, which Keras sets to 1 (``unit_forget_bias=True``). (The layers'
-    own ``initialized`` draws small random biases instead, which suits tests, not
-    experiments about initialisation.)
+    Kernel Glorot-uniform, recurrent kernel orthogonal, biases zero, except the forget
+    gate's biases in the LSTM family (the LSTM and the coupled-gate LSTM), which Keras sets
+    to 1 (``unit_forget_bias=True``). A GRU gets Keras 3's two bias rows
+    (``reset_after=True``). (The layers' own ``initialized`` draws small random biases
+    instead, which suits tests, not experiments about initialisation.)
 
     Parameters
     ----------
     kind
-        ``"simple_rnn"``, ``"lstm"`` or ``"gru"``.
+        A key of :data:`gru_companion.kinds.KINDS` with a NumPy layer
+        (:func:`~gru_companion.scratch.recurrent_layer.layer_class`).
     features, units
         Positive integers.
     seed
         A non-negative integer seed or a ``numpy.random.Generator``.
     """
-    check_choice("kind", kind, KINDS)
+    row = kind_of(kind)
+    cls = layer_class(kind)
     features = check_positive_int("features", features)
     units = check_positive_int("units", units)
-    cls = KINDS[kind]
     rng = check_rng("seed", seed)
-    k = len(cls.gate_names)
+    k = row.gate_blocks
     kernel = glorot_uniform(rng, features, k * units)
     recurrent_kernel = orthogonal(rng, units, k * units)
-    bias = np.zeros((2, 3 * units) if kind == "gru" else k * units)
-    if kind == "lstm":
-        bias[units : 2 * units] = 1.0  # [i | f | c | o]: the forget block
+    rows = row.bias_vectors()
+    bias = np.zeros((rows, k * units) if rows > 1 else k * units)
+    forget = _forget_block(row)
+    if forget is not None:
+        bias[..., forget * units : (forget + 1) * units] = 1.0
     return cls(kernel, recurrent_kernel, bias)
 
 
@@ -188,25 +201,17 @@ def path_statistics(layer: RecurrentLayer, inputs: np.ndarray) -> dict[str, floa
         per_unit = np.mean(np.sum(np.log10(factors), axis=0), axis=0)
         return float(per_unit.max())
 
-    if isinstance(layer, NumpyGRU):
-        z = np.stack([cache["z"] for cache in caches])
+    gate = _ADDITIVE_PATH_GATE.get(layer.kind)
+    if gate is not None:
+        block, role = gate
+        values = np.stack([cache[block] for cache in caches])
         return {
-            "mean_update_gate": float(z.mean()),
-            "fraction_update_gate_above_0.9": float(np.mean(z > 0.9)),
-            "log10_best_unit_product": best_unit(z),
-        }
-    if isinstance(layer, NumpyLSTM):
-        f = np.stack([cache["f"] for cache in caches])
-        return {
-            "mean_forget_gate": float(f.mean()),
-            "fraction_forget_gate_above_0.9": float(np.mean(f > 0.9)),
-            "log10_best_unit_product": best_unit(f),
+            f"mean_{role}_gate": float(values.mean()),
+            f"fraction_{role}_gate_above_0.9": float(np.mean(values > 0.9)),
+            "log10_best_unit_product": best_unit(values),
         }
     h = np.stack([cache["h"] for cache in caches])
     return {
         "mean_tanh_derivative": float(np.mean(1 - h**2)),
         "recurrent_norm": float(np.linalg.norm(layer.recurrent_kernel, ord=2)),
     }
-
-
-# ---------------------------------------------------------------------- the experiment

@@ -1,8 +1,9 @@
 r"""GRU and LSTM side by side: cells with weights set by hand, and state Jacobians.
 
 Each constructor here returns a :class:`~gru_companion.scratch.gru.NumpyGRU`,
-:class:`~gru_companion.scratch.lstm.NumpyLSTM` or :class:`~gru_companion.scratch.simple_rnn.NumpySimpleRNN`
-whose weights are chosen so that one property of the cell shows in its numbers:
+:class:`~gru_companion.scratch.lstm.NumpyLSTM` or
+:class:`~gru_companion.scratch.simple_rnn.NumpySimpleRNN` whose weights are chosen so that
+one property of the cell shows in its numbers:
 
 * :func:`identity_rnn`: the tanh RNN that comes closest to carrying its state unchanged
   (:math:`h_t = \tanh(h_{t-1})`), where a GRU or an LSTM with a gate held fixed
@@ -163,8 +164,9 @@ def state_jacobian(
 ) -> np.ndarray:
     r"""The Jacobian of one step's new states with respect to the previous states.
 
-    For a layer with states :math:`s = (h)` or :math:`(h, c)`, entry ``[j, k]`` is
-    :math:`\partial s_t[j] / \partial s_{t-1}[k]`, the states of all kinds concatenated
+    For a layer of any kind, with states :math:`s = (h)` or :math:`(h, c)` (its kind's
+    :attr:`~gru_companion.kinds.Kind.states`), entry ``[j, k]`` is
+    :math:`\partial s_t[j] / \partial s_{t-1}[k]`, the states concatenated in that order
     (:math:`h` first, then :math:`c`). Computed by central differences on
     :meth:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.cell`: an error of about
     ``eps**2`` times the third derivative, about :math:`10^{-10}` with the default.

@@ -1,10 +1,15 @@
-"""Parameter counts of the layers the course uses, derived by formula.
+"""Parameter counts of the layers the course uses, derived by formula (Keras-free).
 
-A recurrent layer with ``units`` = n reading ``input_dim`` = m features has, for each of its
-``k`` gate blocks, an input kernel (m × n), a recurrent kernel (n × n) and ``b`` bias vectors
+A recurrent layer with ``units`` = n reading ``features`` = m has, for each of its ``k``
+gate blocks, an input kernel (m × n), a recurrent kernel (n × n) and ``b`` bias vectors
 of length n::
 
     count = k · (m·n + n² + b·n)
+
+``k`` is the number of blocks of the kind's row in :data:`gru_companion.kinds.KINDS`
+(:attr:`~gru_companion.kinds.Kind.gate_blocks`) and ``b`` its bias vectors per block
+(:meth:`~gru_companion.kinds.Kind.bias_vectors`), so every kind is counted by the one
+formula. For the three layers Keras ships:
 
 =================  ===  ===============================================
 layer              k    b
@@ -38,6 +43,10 @@ OTHER_LAYERS = ("embedding", "dense")
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 
+def _recurrent_names() -> str:
+    """The recurrent layers' names, for messages: ``"SimpleRNN, LSTM, GRU, ..."``."""
+    return ", ".join(kind.name for kind in KINDS.values())
+
 
 @dataclass(frozen=True)
 class ParamCount:
@@ -69,7 +78,8 @@ class LayerSpec:
     Parameters
     ----------
     kind
-        One of ``"embedding"``, ``"dense"``, ``"simple_rnn"``, ``"lstm"``, ``"gru"``.
+        ``"embedding"``, ``"dense"`` or a key of :data:`gru_companion.kinds.KINDS`
+        (``"simple_rnn"``, ``"lstm"``, ``"gru"``, ...).
     units
         Output width: ``units`` of a Dense or recurrent layer, ``output_dim`` of an Embedding.
     use_bias
@@ -96,7 +106,7 @@ class LayerSpec:
         if self.bidirectional is not False:
             if self.kind not in KINDS:
                 raise ValueError(
-                    "bidirectional wraps recurrent layers only (simple_rnn, lstm, gru); "
+                    f"bidirectional wraps recurrent layers only ({', '.join(KINDS)}); "
                     f"got kind={self.kind!r}"
                 )
             check_choice("bidirectional merge mode", self.bidirectional, MERGE_MODES)
@@ -122,43 +132,44 @@ def embedding_params(input_dim: int, output_dim: int) -> ParamCount:
     )
 
 
-def dense_params(input_dim: int, units: int, *, use_bias: bool = True) -> ParamCount:
-    """Count a ``Dense`` layer: a kernel (input_dim × units) and a bias (units).
+def dense_params(features: int, units: int, *, use_bias: bool = True) -> ParamCount:
+    """Count a ``Dense`` layer: a kernel (features × units) and a bias (units).
 
     Parameters
     ----------
-    input_dim
+    features
         Width of the input.
     units
         Width of the output.
     use_bias
         Whether the layer adds a bias vector.
     """
-    check_positive_int("input_dim", input_dim)
+    check_positive_int("features", features)
     check_positive_int("units", units)
     check_bool("use_bias", use_bias)
     if use_bias:
-        formula, count = f"{input_dim}·{units} + {units}", input_dim * units + units
+        formula, count = f"{features}·{units} + {units}", features * units + units
     else:
-        formula, count = f"{input_dim}·{units}", input_dim * units
+        formula, count = f"{features}·{units}", features * units
     return ParamCount(layer="Dense", formula=formula, count=count, output_dim=units)
 
 
 def recurrent_params(
     kind: str,
-    input_dim: int,
+    features: int,
     units: int,
     *,
     use_bias: bool = True,
     reset_after: bool = True,
 ) -> ParamCount:
-    """Count a recurrent layer: ``k · (m·n + n² + b·n)``.
+    """Count a recurrent layer of any kind: ``k · (m·n + n² + b·n)``.
 
     Parameters
     ----------
     kind
-        ``"simple_rnn"`` (k = 1), ``"lstm"`` (k = 4) or ``"gru"`` (k = 3).
-    input_dim
+        A key of :data:`gru_companion.kinds.KINDS`: ``"simple_rnn"`` (k = 1), ``"lstm"``
+        (k = 4), ``"gru"`` (k = 3), or a simplified cell of the chapter on variants.
+    features
         Number of input features m.
     units
         Number of units n (the width of the hidden state).
@@ -166,46 +177,48 @@ def recurrent_params(
         Whether the layer has bias vectors; ``False`` gives b = 0.
     reset_after
         GRU only. ``True`` (Keras 3 default): b = 2, an input bias and a recurrent bias
-        per gate. ``False``: b = 1. Ignored for the other kinds.
+        per gate. ``False``: b = 1. Ignored for the kinds without that option.
 
     Returns
     -------
     ParamCount
         The count, with the formula it was computed from.
+
+    Examples
+    --------
+    >>> recurrent_params("mgu", 4, 5).formula
+    '2·(4·5 + 5² + 5)'
     """
-    kind_of(kind)
-    check_positive_int("input_dim", input_dim)
+    row = kind_of(kind)
+    check_positive_int("features", features)
     check_positive_int("units", units)
     check_bool("use_bias", use_bias)
     check_bool("reset_after", reset_after)
 
-    row = kind_of(kind)
     gates = row.gate_blocks
     biases = row.bias_vectors(use_bias=use_bias, reset_after=reset_after)
-    count = gates * (input_dim * units + units * units + biases * units)
+    count = gates * (features * units + units * units + biases * units)
 
-    terms = [f"{input_dim}·{units}", f"{units}²"]
+    terms = [f"{features}·{units}", f"{units}²"]
     if biases:
         terms.append(f"{biases}·{units}" if biases > 1 else f"{units}")
     inner = " + ".join(terms)
     formula = inner if gates == 1 else f"{gates}·({inner})"
-    return ParamCount(
-        layer=row.name, formula=formula, count=count, output_dim=units
-    )
+    return ParamCount(layer=row.name, formula=formula, count=count, output_dim=units)
 
 
-def simple_rnn_params(input_dim: int, units: int, *, use_bias: bool = True) -> ParamCount:
+def simple_rnn_params(features: int, units: int, *, use_bias: bool = True) -> ParamCount:
     """Count a ``SimpleRNN``: ``m·n + n² + n``. See :func:`recurrent_params`."""
-    return recurrent_params("simple_rnn", input_dim, units, use_bias=use_bias)
+    return recurrent_params("simple_rnn", features, units, use_bias=use_bias)
 
 
-def lstm_params(input_dim: int, units: int, *, use_bias: bool = True) -> ParamCount:
+def lstm_params(features: int, units: int, *, use_bias: bool = True) -> ParamCount:
     """Count an ``LSTM``: ``4·(m·n + n² + n)``. See :func:`recurrent_params`."""
-    return recurrent_params("lstm", input_dim, units, use_bias=use_bias)
+    return recurrent_params("lstm", features, units, use_bias=use_bias)
 
 
 def gru_params(
-    input_dim: int, units: int, *, use_bias: bool = True, reset_after: bool = True
+    features: int, units: int, *, use_bias: bool = True, reset_after: bool = True
 ) -> ParamCount:
     """Count a ``GRU``: ``3·(m·n + n² + 2n)``, or ``3·(m·n + n² + n)`` with ``reset_after=False``.
 
@@ -218,9 +231,7 @@ def gru_params(
     >>> gru_params(4, 5, reset_after=False).count
     150
     """
-    return recurrent_params(
-        "gru", input_dim, units, use_bias=use_bias, reset_after=reset_after
-    )
+    return recurrent_params("gru", features, units, use_bias=use_bias, reset_after=reset_after)
 
 
 def bidirectional_params(wrapped: ParamCount, merge_mode: str | None = "concat") -> ParamCount:
@@ -239,7 +250,7 @@ def bidirectional_params(wrapped: ParamCount, merge_mode: str | None = "concat")
         raise TypeError(f"wrapped must be a ParamCount, got {type(wrapped).__name__}")
     if wrapped.layer not in {kind.name for kind in KINDS.values()}:
         raise ValueError(
-            f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got {wrapped.layer}"
+            f"Bidirectional wraps a recurrent layer ({_recurrent_names()}), got {wrapped.layer}"
         )
     check_choice("merge_mode", merge_mode, MERGE_MODES)
     output_dim = 2 * wrapped.output_dim if merge_mode == "concat" else wrapped.output_dim
@@ -251,20 +262,21 @@ def bidirectional_params(wrapped: ParamCount, merge_mode: str | None = "concat")
     )
 
 
-def count_layer(spec: LayerSpec, input_dim: int) -> ParamCount:
-    """Count the layer ``spec`` describes when it reads ``input_dim`` features.
+def count_layer(spec: LayerSpec, features: int) -> ParamCount:
+    """Count the layer ``spec`` describes when it reads ``features`` features.
 
-    For an Embedding, ``input_dim`` is the vocabulary size.
+    For an Embedding, ``features`` is the vocabulary size (Keras's ``input_dim``): the
+    number of distinct token ids it reads.
     """
     if not isinstance(spec, LayerSpec):
         raise TypeError(f"spec must be a LayerSpec, got {type(spec).__name__}")
     if spec.kind == "embedding":
-        return embedding_params(input_dim, spec.units)
+        return embedding_params(features, spec.units)
     if spec.kind == "dense":
-        return dense_params(input_dim, spec.units, use_bias=spec.use_bias)
+        return dense_params(features, spec.units, use_bias=spec.use_bias)
     one_direction = recurrent_params(
         spec.kind,
-        input_dim,
+        features,
         spec.units,
         use_bias=spec.use_bias,
         reset_after=spec.reset_after,
@@ -274,12 +286,12 @@ def count_layer(spec: LayerSpec, input_dim: int) -> ParamCount:
     return bidirectional_params(one_direction, spec.bidirectional)
 
 
-def count_stack(input_dim: int, layers: Sequence[LayerSpec]) -> list[ParamCount]:
+def count_stack(features: int, layers: Sequence[LayerSpec]) -> list[ParamCount]:
     """Count a stack of layers, each reading the output width of the one before.
 
     Parameters
     ----------
-    input_dim
+    features
         Width of the stack's input (the vocabulary size if the first layer is an Embedding).
     layers
         The layers, first to last.
@@ -298,11 +310,11 @@ def count_stack(input_dim: int, layers: Sequence[LayerSpec]) -> list[ParamCount]
     >>> [c.count for c in count_stack(1000, seed)]
     [64000, 247296, 49280, 1290]
     """
-    check_positive_int("input_dim", input_dim)
+    check_positive_int("features", features)
     if len(layers) == 0:
         raise ValueError("layers must hold at least one LayerSpec, got an empty sequence")
     counts = []
-    width = input_dim
+    width = features
     for position, spec in enumerate(layers):
         if spec.kind == "embedding" and position > 0:
             raise ValueError(
@@ -403,7 +415,7 @@ def spec_from_keras_layer(layer: Any) -> LayerSpec | None:
         inner = spec_from_keras_layer(layer.forward_layer)
         if inner is None or inner.kind not in KINDS:
             raise ValueError(
-                "Bidirectional must wrap a SimpleRNN, LSTM or GRU layer, got "
+                f"Bidirectional must wrap a recurrent layer ({_recurrent_names()}), got "
                 f"{type(layer.forward_layer).__name__}"
             )
         return LayerSpec(
@@ -467,14 +479,14 @@ def explain_model(model: Any) -> ModelReport:
         if spec is None:
             continue
         if spec.kind == "embedding":
-            input_dim = layer.get_config()["input_dim"]
+            features = layer.get_config()["input_dim"]  # Keras's name of the vocabulary size
         else:
             layer_input = layer.input
             # A layer fed by a Masking layer also receives the mask as a second input.
             if isinstance(layer_input, (list, tuple)):
                 layer_input = layer_input[0]
-            input_dim = layer_input.shape[-1]
-        derived = count_layer(spec, input_dim)
+            features = layer_input.shape[-1]
+        derived = count_layer(spec, features)
         rows.append(
             LayerReport(
                 name=layer.name,

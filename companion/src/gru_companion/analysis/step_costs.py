@@ -1,7 +1,8 @@
-r"""What one time step of a recurrent layer costs, counted by formula.
+r"""What one time step of a recurrent layer costs, counted by formula (Keras-free).
 
-For a layer of kind ``k`` gate blocks (SimpleRNN 1, GRU 3, LSTM 4) with ``units`` = n,
-reading ``input_dim`` = m features for a batch of B sequences, one step costs:
+For a layer of ``k`` gate blocks (SimpleRNN 1, GRU 3, LSTM 4: the blocks of its kind's row
+in :data:`gru_companion.kinds.KINDS`) with ``units`` = n, reading ``features`` = m for a
+batch of B sequences, one step costs:
 
 =================  ============================  ==========================================
 quantity           formula                       what it counts
@@ -10,7 +11,8 @@ input projection   B·m·k·n multiply-adds (MACs)  :math:`x_t W` for all k gate
 recurrent product  B·n·k·n MACs                  :math:`h_{t-1} U` for all k gate blocks
 element-wise work  B·n·e operations              e per unit and batch row, see below
 FLOPs              2·MACs + B·n·e                a MAC is 2 FLOPs
-state carried      s·B·n values                  s = 1 (h), 2 for the LSTM (h and c)
+state carried      s·B·n values                  s states of the kind: 1 (h), 2 for the
+                                                 LSTM (h and c)
 weights            P values                      P parameters, from
                                                  :mod:`~gru_companion.analysis.param_counts`
 BPTT cache         v·B·n values per step         v vectors, see below
@@ -61,33 +63,24 @@ LSTM                  :math:`i_t, f_t, \tilde c_t, o_t, c_t, \tanh(c_t), h_t`
 The inputs :math:`x_t` are not counted (the layer below holds them). Frameworks differ:
 automatic differentiation may keep more (each pre-activation), cuDNN keeps its own
 "reserve space", and gradient checkpointing keeps less and recomputes.
+
+The element-wise counts and the cached vectors are this module's own formulas, written for
+the kinds of :data:`COUNTED_KINDS`; every other number (blocks, states, parameters, the
+layer's name) comes from the kind's row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from gru_companion.analysis.param_counts import (
-    ParamCount,
-    gru_params,
-    lstm_params,
-    simple_rnn_params,
-)
-from gru_companion.kinds import kind_of
+from gru_companion.analysis.param_counts import ParamCount, recurrent_params
+from gru_companion.kinds import Kind, kind_of
 from gru_companion.validation import check_bool, check_choice, check_positive_int
-
-#: Recurrent kinds whose costs are counted.
-KINDS = ("simple_rnn", "gru", "lstm")
 
 #: Bytes of one value of each supported dtype.
 DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
-
-#: State vectors carried from one step to the next (h, and c for the LSTM).
-STATE_VECTORS = {"simple_rnn": ("h_t",), "gru": ("h_t",), "lstm": ("h_t", "c_t")}
-
-_DISPLAY_NAMES = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
 
 
 @dataclass(frozen=True)
@@ -140,10 +133,10 @@ class StepCost:
     Attributes
     ----------
     layer
-        ``"SimpleRNN"``, ``"GRU"`` or ``"LSTM"``.
+        The kind's name (:attr:`~gru_companion.kinds.Kind.name`, e.g. ``"GRU"``).
     kind
-        ``"simple_rnn"``, ``"gru"`` or ``"lstm"``.
-    input_dim, units, batch
+        The kind's key, one of :data:`COUNTED_KINDS`.
+    features, units, batch
         m, n and B.
     dtype
         The dtype the byte counts are for.
@@ -166,7 +159,7 @@ class StepCost:
     flops
         2·MACs + element-wise operations.
     state_bytes
-        The state carried to the next step (h; h and c for the LSTM).
+        The states carried to the next step (the kind's states: h; h and c for the LSTM).
     weight_bytes
         The parameters.
     cache_bytes
@@ -175,7 +168,7 @@ class StepCost:
 
     layer: str
     kind: str
-    input_dim: int
+    features: int
     units: int
     batch: int
     dtype: str
@@ -196,7 +189,7 @@ class StepCost:
         """The numbers as one flat row (a dict), e.g. for a ``pandas.DataFrame``."""
         return {
             "layer": self.layer,
-            "input_dim": self.input_dim,
+            "features": self.features,
             "units": self.units,
             "batch": self.batch,
             "dtype": self.dtype,
@@ -246,10 +239,70 @@ class SequenceCost:
     cache_bytes: Cost
 
 
-def _check_kind_options(kind: Any, use_bias: Any, reset_after: Any) -> None:
-    check_choice("kind", kind, KINDS)
+def _simple_rnn_ops(use_bias: bool, reset_after: bool) -> ElementwiseOps:
+    # tanh(xW + hU + b): one sum joins the products, one adds the bias.
+    return ElementwiseOps(activations=1, products=0, sums=1 + int(use_bias))
+
+
+def _gru_ops(use_bias: bool, reset_after: bool) -> ElementwiseOps:
+    biases = int(use_bias) * (2 if reset_after else 1)
+    # Per gate: one sum joins xW and hU, one per bias. Then 1 - z and the final +.
+    # Products: r ⊙ (recurrent term or h_{t-1}), z ⊙ h_{t-1}, (1 - z) ⊙ h~.
+    return ElementwiseOps(activations=3, products=3, sums=3 * (1 + biases) + 2)
+
+
+def _lstm_ops(use_bias: bool, reset_after: bool) -> ElementwiseOps:
+    # Per block one sum joins xW and hU, one adds the bias; c_t = f⊙c + i⊙c~ adds once.
+    # Activations: σ(i), σ(f), tanh(c~), σ(o) and tanh(c_t).
+    return ElementwiseOps(activations=5, products=3, sums=4 * (1 + int(use_bias)) + 1)
+
+
+def _simple_rnn_cache(reset_after: bool) -> tuple[str, ...]:
+    return ("h_t",)  # tanh' = 1 - h_t²
+
+
+def _gru_cache(reset_after: bool) -> tuple[str, ...]:
+    reset_operand = "h_{t-1} U_h + b'_h" if reset_after else "r_t ⊙ h_{t-1}"
+    return ("z_t", "r_t", "h~_t", reset_operand, "h_t")
+
+
+def _lstm_cache(reset_after: bool) -> tuple[str, ...]:
+    return ("i_t", "f_t", "c~_t", "o_t", "c_t", "tanh(c_t)", "h_t")
+
+
+class _Formulas(NamedTuple):
+    """This module's own formulas for one kind."""
+
+    ops: Callable[[bool, bool], ElementwiseOps]  # (use_bias, reset_after) -> per unit and row
+    cache: Callable[[bool], tuple[str, ...]]  # reset_after -> the vectors BPTT keeps
+
+
+_FORMULAS: dict[str, _Formulas] = {
+    "simple_rnn": _Formulas(_simple_rnn_ops, _simple_rnn_cache),
+    "gru": _Formulas(_gru_ops, _gru_cache),
+    "lstm": _Formulas(_lstm_ops, _lstm_cache),
+}
+
+#: The kinds whose costs are counted: those this module has element-wise and cache formulas for.
+COUNTED_KINDS = tuple(_FORMULAS)
+
+
+def _counted_kind(kind: Any) -> Kind:
+    """The row of ``kind``, if this module has formulas for it, else a ``ValueError``."""
+    if not isinstance(kind, str) or kind not in _FORMULAS:
+        allowed = ", ".join(repr(key) for key in COUNTED_KINDS)
+        raise ValueError(
+            f"kind must be one of {allowed} (the kinds whose element-wise work and BPTT "
+            f"cache this module has formulas for); got {kind!r}"
+        )
+    return kind_of(kind)
+
+
+def _check_kind_options(kind: Any, use_bias: Any, reset_after: Any) -> Kind:
+    row = _counted_kind(kind)
     check_bool("use_bias", use_bias)
     check_bool("reset_after", reset_after)
+    return row
 
 
 def elementwise_ops(
@@ -260,7 +313,7 @@ def elementwise_ops(
     Parameters
     ----------
     kind
-        ``"simple_rnn"``, ``"gru"`` or ``"lstm"``.
+        One of :data:`COUNTED_KINDS`: ``"simple_rnn"``, ``"gru"`` or ``"lstm"``.
     use_bias
         Whether the layer adds bias vectors (each bias addition is one sum).
     reset_after
@@ -280,17 +333,7 @@ def elementwise_ops(
     14
     """
     _check_kind_options(kind, use_bias, reset_after)
-    if kind == "simple_rnn":
-        # tanh(xW + hU + b): one sum joins the products, one adds the bias.
-        return ElementwiseOps(activations=1, products=0, sums=1 + int(use_bias))
-    if kind == "gru":
-        biases = int(use_bias) * (2 if reset_after else 1)
-        # Per gate: one sum joins xW and hU, one per bias. Then 1 - z and the final +.
-        # Products: r ⊙ (recurrent term or h_{t-1}), z ⊙ h_{t-1}, (1 - z) ⊙ h~.
-        return ElementwiseOps(activations=3, products=3, sums=3 * (1 + biases) + 2)
-    # LSTM: per block one sum joins xW and hU, one adds the bias; c_t = f⊙c + i⊙c~ adds once.
-    # Activations: σ(i), σ(f), tanh(c~), σ(o) and tanh(c_t).
-    return ElementwiseOps(activations=5, products=3, sums=4 * (1 + int(use_bias)) + 1)
+    return _FORMULAS[kind].ops(use_bias, reset_after)
 
 
 def cached_vectors(kind: str, *, reset_after: bool = True) -> tuple[str, ...]:
@@ -299,7 +342,7 @@ def cached_vectors(kind: str, *, reset_after: bool = True) -> tuple[str, ...]:
     Parameters
     ----------
     kind
-        ``"simple_rnn"``, ``"gru"`` or ``"lstm"``.
+        One of :data:`COUNTED_KINDS`: ``"simple_rnn"``, ``"gru"`` or ``"lstm"``.
     reset_after
         GRU only: which form of the candidate state. Ignored for the other kinds.
 
@@ -309,27 +352,14 @@ def cached_vectors(kind: str, *, reset_after: bool = True) -> tuple[str, ...]:
         The names, in the course's notation: enough, with the step's inputs, to compute
         every gradient of the step without recomputing the forward pass.
     """
-    check_choice("kind", kind, KINDS)
+    _counted_kind(kind)
     check_bool("reset_after", reset_after)
-    if kind == "simple_rnn":
-        return ("h_t",)
-    if kind == "gru":
-        reset_operand = "h_{t-1} U_h + b'_h" if reset_after else "r_t ⊙ h_{t-1}"
-        return ("z_t", "r_t", "h~_t", reset_operand, "h_t")
-    return ("i_t", "f_t", "c~_t", "o_t", "c_t", "tanh(c_t)", "h_t")
-
-
-def _params(kind: str, input_dim: int, units: int, use_bias: bool, reset_after: bool) -> ParamCount:
-    if kind == "gru":
-        return gru_params(input_dim, units, use_bias=use_bias, reset_after=reset_after)
-    if kind == "lstm":
-        return lstm_params(input_dim, units, use_bias=use_bias)
-    return simple_rnn_params(input_dim, units, use_bias=use_bias)
+    return _FORMULAS[kind].cache(reset_after)
 
 
 def step_cost(
     kind: str,
-    input_dim: int,
+    features: int,
     units: int,
     *,
     batch: int = 1,
@@ -342,8 +372,8 @@ def step_cost(
     Parameters
     ----------
     kind
-        ``"simple_rnn"``, ``"gru"`` or ``"lstm"``.
-    input_dim
+        One of :data:`COUNTED_KINDS`: ``"simple_rnn"``, ``"gru"`` or ``"lstm"``.
+    features
         Number of input features m.
     units
         Number of units n.
@@ -370,17 +400,17 @@ def step_cost(
     >>> cost.flops.value
     495872
     """
-    _check_kind_options(kind, use_bias, reset_after)
-    m = check_positive_int("input_dim", input_dim)
+    row = _check_kind_options(kind, use_bias, reset_after)
+    m = check_positive_int("features", features)
     n = check_positive_int("units", units)
     b = check_positive_int("batch", batch)
     check_choice("dtype", dtype, DTYPE_BYTES)
-    if kind != "gru":
+    if not row.has_reset_after:
         reset_after = True
     size = DTYPE_BYTES[dtype]
-    k = kind_of(kind).gate_blocks
+    k = row.gate_blocks
 
-    params = _params(kind, m, n, use_bias, reset_after)
+    params = recurrent_params(kind, m, n, use_bias=use_bias, reset_after=reset_after)
     input_macs = Cost(b * m * k * n, f"{b}·{m}·{k}·{n}")
     recurrent_macs = Cost(b * n * k * n, f"{b}·{n}·{k}·{n}")
     macs = Cost(
@@ -393,7 +423,7 @@ def step_cost(
     )
     flops = Cost(2 * macs.value + elementwise.value, f"2·{macs.value} + {elementwise.value}")
 
-    states = len(STATE_VECTORS[kind])
+    states = len(row.states)
     state_bytes = Cost(
         states * b * n * size,
         f"{b}·{n}·{size}" if states == 1 else f"{states}·{b}·{n}·{size}",
@@ -405,9 +435,9 @@ def step_cost(
         f"{b}·{n}·{size}" if cached == 1 else f"{cached}·{b}·{n}·{size}",
     )
     return StepCost(
-        layer=_DISPLAY_NAMES[kind],
+        layer=row.name,
         kind=kind,
-        input_dim=m,
+        features=m,
         units=n,
         batch=b,
         dtype=dtype,
@@ -428,7 +458,7 @@ def step_cost(
 
 def sequence_cost(
     kind: str,
-    input_dim: int,
+    features: int,
     units: int,
     steps: int,
     *,
@@ -444,7 +474,7 @@ def sequence_cost(
 
     Parameters
     ----------
-    kind, input_dim, units, batch, dtype, use_bias, reset_after
+    kind, features, units, batch, dtype, use_bias, reset_after
         As for :func:`step_cost`.
     steps
         The sequence length T.
@@ -461,7 +491,7 @@ def sequence_cost(
     '100·7·32·256·4'
     """
     step = step_cost(
-        kind, input_dim, units, batch=batch, dtype=dtype, use_bias=use_bias,
+        kind, features, units, batch=batch, dtype=dtype, use_bias=use_bias,
         reset_after=reset_after,
     )  # fmt: skip
     t = check_positive_int("steps", steps)
@@ -479,8 +509,8 @@ def sequence_cost(
 def cost_table(
     units: Sequence[int] = (32, 64, 128, 256, 512, 1024),
     *,
-    input_dim: int | None = None,
-    kinds: Sequence[str] = KINDS,
+    features: int | None = None,
+    kinds: Sequence[str] = COUNTED_KINDS,
     batch: int = 1,
     steps: int = 1,
     dtype: str = "float32",
@@ -493,11 +523,11 @@ def cost_table(
     ----------
     units
         The widths n to tabulate, one group of rows each.
-    input_dim
+    features
         The number of input features m; ``None`` uses m = n for every row (a layer in a
         stack of equal widths).
     kinds
-        The kinds to compare.
+        The kinds to compare, each one of :data:`COUNTED_KINDS`.
     batch, dtype, use_bias, reset_after
         As for :func:`step_cost`.
     steps
@@ -527,16 +557,16 @@ def cost_table(
     if isinstance(kinds, str) or not isinstance(kinds, Sequence) or not kinds:
         raise TypeError(f"kinds must be a non-empty sequence of kinds, got {kinds!r}")
     for kind in kinds:
-        check_choice("kind", kind, KINDS)
+        _counted_kind(kind)
     if len(set(kinds)) != len(kinds):
         raise ValueError(f"kinds must not repeat a kind, got {list(kinds)}")
-    if input_dim is not None:
-        check_positive_int("input_dim", input_dim)
+    if features is not None:
+        check_positive_int("features", features)
     t = check_positive_int("steps", steps)
 
     rows = []
     for width in units:
-        m = width if input_dim is None else input_dim
+        m = width if features is None else features
         costs = {
             kind: sequence_cost(
                 kind, m, width, t, batch=batch, dtype=dtype, use_bias=use_bias,

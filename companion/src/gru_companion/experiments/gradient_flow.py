@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from gru_companion.analysis.gradient_flow import (
-    KINDS,
     decay_per_step,
     keras_initialized,
     mean_log10_profile,
@@ -31,6 +30,7 @@ from gru_companion.experiments.result_files import (
     package_versions,
     write_result,
 )
+from gru_companion.kinds import CORE as KINDS
 from gru_companion.learning.losses import MeanSquaredError
 from gru_companion.learning.optimizers import Adam
 from gru_companion.learning.sequence_model import SequenceModel

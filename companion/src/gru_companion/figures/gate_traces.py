@@ -1,6 +1,8 @@
 """Gate traces drawn as heatmaps: each gate, candidate and state of a sequence, one row per unit.
 
-The traces come from :func:`gru_companion.analysis.gate_probes.gate_traces`.
+The traces come from :func:`gru_companion.analysis.gate_probes.gate_traces`, for a layer of
+any kind; the gates (the kinds' :attr:`~gru_companion.kinds.Kind.sigmoid_gates`) are drawn
+on their 0-to-1 scale.
 """
 
 from __future__ import annotations
@@ -12,24 +14,23 @@ from matplotlib.figure import Figure
 
 from gru_companion.kinds import KINDS
 
-#: Values drawn on the gates' scale, 0 to 1: every kind's sigmoid gates.
-_SIGMOID_GATES = frozenset(g for kind in KINDS.values() for g in kind.sigmoid_gates)
 
-#: How :func:`draw_gate_traces` labels each traced quantity.
-TRACE_LABELS: dict[str, str] = {
-    "z": "$z_t$",
-    "r": "$r_t$",
-    "h_tilde": r"$\tilde h_t$",
-    "h": "$h_t$",
-    "h_prev": "$h_{t-1}$",
-    "i": "$i_t$",
-    "f": "$f_t$",
-    "o": "$o_t$",
-    "c_tilde": r"$\tilde c_t$",
-    "c": "$c_t$",
-    "c_prev": "$c_{t-1}$",
-}
+def _sigmoid_gates() -> frozenset[str]:
+    """The names drawn on the gates' scale, 0 to 1: every kind's sigmoid gates."""
+    return frozenset(gate for kind in KINDS.values() for gate in kind.sigmoid_gates)
 
+
+def _trace_label(name: str) -> str:
+    """A traced quantity's label: ``z`` as z_t, ``h_tilde`` as h~_t, ``c_prev`` as c_{t-1}.
+
+    A name of another form is its own label.
+    """
+    symbol, _, suffix = name.partition("_")
+    if len(symbol) != 1 or not symbol.isalpha() or suffix not in ("", "tilde", "prev"):
+        return name
+    if suffix == "tilde":
+        return rf"$\tilde {symbol}_t$"
+    return f"${symbol}_{{t-1}}$" if suffix == "prev" else f"${symbol}_t$"
 
 
 def draw_gate_traces(
@@ -40,14 +41,17 @@ def draw_gate_traces(
 ) -> Figure:
     """Draw traces from :func:`gate_traces` as heatmaps: one panel per name, units by steps.
 
-    Gates (``z``, ``r``, ``i``, ``f``, ``o``) are drawn on a 0-to-1 scale; every other
-    quantity on a symmetric scale from -s to s, with s the larger of 1 and its largest
-    absolute value.
+    Gates (the sigmoid gates of the kinds, ``z``, ``r``, ``i``, ``f``, ``o``, ...) are drawn
+    on a 0-to-1 scale; every other quantity on a symmetric scale from -s to s, with s the
+    larger of 1 and its largest absolute value. Each panel is labelled with the quantity's
+    symbol at step t (``z`` as :math:`z_t`, ``h_tilde`` as :math:`\tilde h_t`, ``h_prev``
+    as :math:`h_{t-1}`).
 
     Parameters
     ----------
     traces
-        Arrays of shape (time, units) by name, e.g. the result of :func:`gate_traces`.
+        Arrays of shape (time, units) by name, e.g. the result of
+        :func:`~gru_companion.analysis.gate_probes.gate_traces`.
     names
         The names to draw, top to bottom (each a key of ``traces``).
     title
@@ -84,6 +88,7 @@ def draw_gate_traces(
 
     import matplotlib.pyplot as plt
 
+    gates = _sigmoid_gates()
     steps, units = shapes.pop()
     width = min(12.0, 3.0 + 0.25 * steps)
     height = 0.5 + (0.5 + 0.25 * units) * len(names)
@@ -92,7 +97,7 @@ def draw_gate_traces(
     )
     for name, ax in zip(names, axes[:, 0], strict=True):
         values = traces[name]
-        if name in _SIGMOID_GATES:
+        if name in gates:
             low, high, cmap = 0.0, 1.0, "viridis"
         else:
             high = max(1.0, float(np.max(np.abs(values))))
@@ -107,7 +112,7 @@ def draw_gate_traces(
             extent=(0.5, steps + 0.5, units - 0.5, -0.5),
         )
         ax.set_ylabel(
-            TRACE_LABELS.get(name, name), rotation=0, ha="right", va="center", fontsize=12
+            _trace_label(name), rotation=0, ha="right", va="center", fontsize=12
         )
         ax.set_yticks(range(units))
         ax.set_yticklabels([str(unit + 1) for unit in range(units)], fontsize=7)
