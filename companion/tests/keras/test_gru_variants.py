@@ -16,26 +16,27 @@ from gru_companion.experiments.variants import (
     mse_curves,
     summarize_variants,
 )
-from gru_companion.keras.bridge import numpy_twin
-from gru_companion.keras.cells import CIFGCell, MGUCell, NoResetGRUCell, keras_layer
+from gru_companion.keras.bridge import from_keras, to_keras
+from gru_companion.keras.cells import CIFGCell, MGUCell, NoResetGRUCell, cell_class, keras_layer
 from gru_companion.kinds import VARIANTS
 from gru_companion.scratch.gru import NumpyGRU
 from gru_companion.scratch.lstm import NumpyLSTM
+from gru_companion.scratch.recurrent_layer import layer_class
 from gru_companion.scratch.variants import (
     NumpyCIFG,
     NumpyMGU,
     NumpyNoResetGRU,
-    cifg_as_lstm_weights,
-    mgu_as_gru_weights,
-    no_reset_as_gru_weights,
+    cifg_to_lstm,
+    gru_no_reset_to_gru,
+    mgu_to_gru,
 )
 
 FEATURES, UNITS, STEPS, BATCH = 3, 4, 7, 5
 NEW_CELLS = ("mgu", "gru_no_reset", "cifg")
 TIED = {
-    "mgu": (mgu_as_gru_weights, NumpyGRU, {"reset_after": False}),
-    "gru_no_reset": (no_reset_as_gru_weights, NumpyGRU, {"reset_after": False}),
-    "cifg": (cifg_as_lstm_weights, NumpyLSTM, {}),
+    "mgu": (mgu_to_gru, NumpyGRU, {"reset_after": False}),
+    "gru_no_reset": (gru_no_reset_to_gru, NumpyGRU, {"reset_after": False}),
+    "cifg": (cifg_to_lstm, NumpyLSTM, {}),
 }
 
 
@@ -47,11 +48,11 @@ def _random_variant(variant: str, rng: np.random.Generator, dtype: str = "float6
 
 
 @pytest.mark.parametrize("variant", NEW_CELLS)
-def test_numpy_twin_computes_what_the_keras_cell_computes(variant):
+def test_from_keras_twin_computes_what_the_keras_cell_computes(variant):
     rng = np.random.default_rng(0)
     layer = _random_variant(variant, rng)
     x = rng.normal(size=(BATCH, STEPS, FEATURES))
-    twin = numpy_twin(layer)
+    twin = from_keras(layer)
     assert type(twin) is {"mgu": NumpyMGU, "gru_no_reset": NumpyNoResetGRU, "cifg": NumpyCIFG}[
         variant
     ]
@@ -67,7 +68,7 @@ def test_each_variant_is_a_gru_or_lstm_with_tied_weights(variant):
     tie, full_class, options = TIED[variant]
     full = full_class(*tie(*weights), return_sequences=True, **options)
     x = rng.normal(size=(BATCH, STEPS, FEATURES))
-    np.testing.assert_allclose(full(x), numpy_twin(layer)(x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(full(x), from_keras(layer)(x), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("variant", NEW_CELLS)
@@ -88,7 +89,7 @@ def test_keras_cells_equal_keras_builtins_with_tied_weights(variant, dtype):
 
 
 def test_no_reset_gate_is_exactly_one():
-    tied = no_reset_as_gru_weights(np.zeros((2, 4)), np.zeros((2, 4)), np.zeros(4))
+    tied = gru_no_reset_to_gru(np.zeros((2, 4)), np.zeros((2, 4)), np.zeros(4))
     gru = NumpyGRU(*tied, reset_after=False)
     cache = gru.run(np.ones((1, 3, 2)), keep_cache=True).caches
     assert all(np.array_equal(step["r"], np.ones((1, 2))) for step in cache)
@@ -97,7 +98,7 @@ def test_no_reset_gate_is_exactly_one():
 def test_cifg_input_gate_is_one_minus_forget_gate():
     rng = np.random.default_rng(3)
     variant = NumpyCIFG.initialized(FEATURES, UNITS, seed=3)
-    full = NumpyLSTM(*cifg_as_lstm_weights(*variant.get_weights()))
+    full = NumpyLSTM(*cifg_to_lstm(*variant.get_weights()))
     for step in full.run(rng.normal(size=(2, STEPS, FEATURES)), keep_cache=True).caches:
         np.testing.assert_allclose(step["i"], 1 - step["f"], atol=1e-15)
 
@@ -114,8 +115,8 @@ def test_cifg_forget_bias_starts_at_one_like_keras_lstm():
     layer = keras_layer("cifg", 3)
     layer.build((None, None, 2))
     np.testing.assert_array_equal(np.asarray(layer.cell.bias), [1, 1, 1, 0, 0, 0, 0, 0, 0])
-    for cell_class in (MGUCell, NoResetGRUCell):
-        cell = cell_class(3)
+    for zero_start in (MGUCell, NoResetGRUCell):
+        cell = zero_start(3)
         cell.build((None, 2))
         assert not np.any(np.asarray(cell.bias))
 
@@ -142,22 +143,42 @@ def test_layers_and_cells_refuse_bad_arguments():
         recurrent_params("tanh", 2, 3)
 
 
-def test_numpy_twin_refuses_other_layers():
-    with pytest.raises(TypeError, match="keras.layers.RNN of an MGUCell"):
-        numpy_twin(keras.layers.GRU(3))
+def test_from_keras_refuses_unbuilt_and_foreign_cells():
     with pytest.raises(ValueError, match="not built"):
-        numpy_twin(keras_layer("mgu", 3))
+        from_keras(keras_layer("mgu", 3))
+
+    class OtherMGU(MGUCell):  # a subclass may compute something else: refused
+        pass
+
+    with pytest.raises(TypeError, match="running one of the course's cells"):
+        from_keras(keras.layers.RNN(OtherMGU(3)))
 
 
-def test_tied_weights_refuse_wrong_shapes_and_types():
-    with pytest.raises(ValueError, match=r"shapes \(m, 2n\), \(n, 2n\) and \(2n,\)"):
-        mgu_as_gru_weights(np.zeros((2, 6)), np.zeros((3, 5)), np.zeros(6))
-    with pytest.raises(ValueError, match=r"shapes \(m, 3n\)"):
-        cifg_as_lstm_weights(np.zeros((2, 4)), np.zeros((2, 4)), np.zeros(4))
-    with pytest.raises(TypeError, match="kernel must be a floating numpy.ndarray"):
-        no_reset_as_gru_weights([[0.0] * 4], np.zeros((2, 4)), np.zeros(4))
-    with pytest.raises(TypeError, match="bias must be a floating numpy.ndarray"):
-        no_reset_as_gru_weights(np.zeros((1, 4)), np.zeros((2, 4)), np.zeros(4, dtype=int))
+@pytest.mark.parametrize("variant", NEW_CELLS)
+def test_to_keras_gives_the_course_cell_back_bit_for_bit(variant):
+    numpy_layer = layer_class(variant).initialized(FEATURES, UNITS, seed=4, return_state=True)
+    back = to_keras(numpy_layer, name=f"{variant}_back")
+    assert isinstance(back.cell, cell_class(variant)) and back.return_state
+    for a, b in zip(numpy_layer.get_weights(), back.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    x = np.random.default_rng(5).normal(size=(BATCH, STEPS, FEATURES))
+    for ours, theirs in zip(numpy_layer(x), back(x), strict=True):
+        np.testing.assert_allclose(ours, np.asarray(theirs), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="always has a bias"):
+        to_keras(layer_class(variant)(*numpy_layer.get_weights()[:2], None))
+
+
+def test_tied_weights_refuse_what_the_variant_layer_refuses():
+    with pytest.raises(ValueError, match=r"recurrent_kernel must have shape \(units, 2 \* units\)"):
+        mgu_to_gru(np.zeros((2, 6)), np.zeros((3, 5)), np.zeros(6))
+    with pytest.raises(ValueError, match=r"recurrent_kernel must have shape \(units, 3 \* units\)"):
+        cifg_to_lstm(np.zeros((2, 4)), np.zeros((2, 4)), np.zeros(4))
+    with pytest.raises(TypeError, match="kernel must be a numpy.ndarray, got list"):
+        gru_no_reset_to_gru([[0.0] * 4], np.zeros((2, 4)), np.zeros(4))
+    with pytest.raises(TypeError, match="bias must have dtype float32 or float64"):
+        gru_no_reset_to_gru(np.zeros((1, 4)), np.zeros((2, 4)), np.zeros(4, dtype=int))
+    with pytest.raises(TypeError, match="the tied weights need one"):
+        mgu_to_gru(np.zeros((1, 4)), np.zeros((2, 4)), None)
 
 
 TINY = {"seq_len": 4, "units": 2, "n_train": 32, "n_test": 16, "epochs": 2, "batch_size": 16}
@@ -225,7 +246,8 @@ def test_command_line_trains_and_writes_json(tmp_path, capsys):
     assert record["versions"]["tensorflow"] == __import__("tensorflow").__version__
     (run,) = json.loads(out.read_text())["runs"]
     assert run["seed"] == 0 and len(run["loss"]) == len(run["test_mse"]) == 2
-    assert 0 <= run["test_accuracy"] <= 1 and run["params"] == recurrent_params("gru_no_reset", 2, 2).count
+    assert 0 <= run["test_accuracy"] <= 1
+    assert run["params"] == recurrent_params("gru_no_reset", 2, 2).count
     summary = summarize_variants(record)
     assert list(summary.index) == ["gru_no_reset"] and summary.loc["gru_no_reset", "seeds"] == 1
     assert np.isnan(summary.loc["gru_no_reset", "test_mse_std"])

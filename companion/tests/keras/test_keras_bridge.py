@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from gru_companion.keras.bridge import (
     check_supported,
-    copy_weights_to_keras,
     from_keras,
     random_keras_layer,
     to_keras,
@@ -132,7 +131,7 @@ def test_weights_round_trip_bit_exact(kind, dtype, use_bias):
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_twin_and_copy_keep_the_settings(kind):
+def test_twin_and_back_keep_the_settings(kind):
     layer = keras_layer(kind, 2, 3, "float64", True, True, True, True)
     twin = from_keras(layer)
     config = layer.get_config()
@@ -157,33 +156,8 @@ def test_float32_numpy_layer_gives_float32_keras_layer():
     assert np.max(np.abs(np.asarray(keras_gru(x)) - numpy_layer(x))) <= 1e-5
 
 
-def test_copy_weights_into_an_existing_keras_layer():
-    numpy_lstm = NumpyLSTM.initialized(2, 3, seed=3)
-    target = keras.layers.LSTM(3, dtype="float64", return_sequences=True)
-    copy_weights_to_keras(numpy_lstm, target)  # builds it
-    assert all(
-        np.array_equal(a, b)
-        for a, b in zip(numpy_lstm.get_weights(), target.get_weights(), strict=True)
-    )
-    assert target.return_sequences  # the Keras layer's own flags stay
-
-
-def test_copy_weights_refuses_a_different_layout():
-    numpy_gru = NumpyGRU.initialized(2, 3, seed=0)
-    with pytest.raises(TypeError, match="keras.layers.GRU for a NumpyGRU, got LSTM"):
-        copy_weights_to_keras(numpy_gru, keras.layers.LSTM(3, dtype="float64"))
-    with pytest.raises(ValueError, match="units differs: the NumPy layer has 3"):
-        copy_weights_to_keras(numpy_gru, keras.layers.GRU(4, dtype="float64"))
-    with pytest.raises(ValueError, match="reset_after differs"):
-        copy_weights_to_keras(numpy_gru, keras.layers.GRU(3, reset_after=False, dtype="float64"))
-    with pytest.raises(ValueError, match="use_bias differs"):
-        copy_weights_to_keras(numpy_gru, keras.layers.GRU(3, use_bias=False, dtype="float64"))
-    with pytest.raises(ValueError, match="dtype differs: the NumPy layer has float64"):
-        copy_weights_to_keras(numpy_gru, keras.layers.GRU(3))
-    built = keras_layer("GRU reset_after=True", 3, 5, "float64", True, False, False, False)
-    with pytest.raises(ValueError, match="features differ: the NumPy layer reads 2"):
-        copy_weights_to_keras(numpy_gru, built)
-    with pytest.raises(TypeError, match="layer must be one of NumpySimpleRNN"):
+def test_to_keras_refuses_what_is_not_a_numpy_layer():
+    with pytest.raises(TypeError, match="layer must be a NumPy recurrent layer"):
         to_keras("not a layer")
 
 
@@ -217,7 +191,7 @@ def test_dropout_and_unroll_are_accepted_and_the_twin_is_the_inference_pass():
         (
             lambda: keras.layers.RNN(keras.layers.GRUCell(2)),
             TypeError,
-            "not a subclass or a keras.layers.RNN wrapping a cell",
+            "or a keras.layers.RNN running one of the course's cells",
         ),
     ],
 )

@@ -4,7 +4,9 @@ import keras
 import numpy as np
 import pytest
 
+from gru_companion.keras.bridge import from_keras, to_keras
 from gru_companion.keras.cells import KerasOpsGRUCell, ops_gru, weights_after_one_step
+from gru_companion.scratch.gru import NumpyGRU
 
 FEATURES, UNITS, STEPS, BATCH = 3, 4, 6, 5
 TOLERANCE = 1e-10
@@ -43,6 +45,18 @@ def test_same_outputs_as_keras_gru(reset_after, return_sequences):
     assert got.dtype == np.float64
     assert got.shape == ((BATCH, STEPS, UNITS) if return_sequences else (BATCH, UNITS))
     np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_from_keras_reads_the_ops_gru_as_a_numpy_gru(reset_after):
+    rng = np.random.default_rng(5)
+    builtin, ours = _pair(reset_after, True, rng)
+    twin = from_keras(ours)
+    assert type(twin) is NumpyGRU and twin.reset_after is reset_after and twin.return_sequences
+    x = rng.normal(size=(BATCH, STEPS, FEATURES))
+    np.testing.assert_allclose(twin(x), np.asarray(ours(x)), rtol=0, atol=TOLERANCE)
+    # back to Keras, the kind "gru" is keras.layers.GRU itself, not the keras.ops cell
+    assert type(to_keras(twin)) is keras.layers.GRU
 
 
 @pytest.mark.parametrize("reset_after", [True, False])

@@ -1,14 +1,16 @@
-"""From Keras to NumPy and back: the NumPy twin of a Keras recurrent layer, and the reverse.
+"""From Keras to NumPy and back, for every kind: :func:`from_keras` and :func:`to_keras`.
 
-:func:`from_keras` reads a built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU`` and
-returns a :class:`~gru_companion.scratch.simple_rnn.NumpySimpleRNN`,
-:class:`~gru_companion.scratch.lstm.NumpyLSTM` or :class:`~gru_companion.scratch.gru.NumpyGRU` with
-copies of its weights and its flags (``return_sequences``, ``return_state``,
-``go_backwards``, ``use_bias``, ``reset_after``), in its dtype. Calling the twin on a
-NumPy batch returns what calling the Keras layer on it returns (in inference mode, and
-without a mask). :func:`to_keras` builds a new Keras layer from a NumPy one;
-:func:`copy_weights_to_keras` fills an existing Keras layer. Weights pass both ways
-unchanged, bit for bit.
+:func:`from_keras` reads a built Keras recurrent layer of any kind of
+:data:`gru_companion.kinds.KINDS` and returns the NumPy layer of that kind
+(:func:`gru_companion.scratch.recurrent_layer.layer_class`) with copies of its weights and
+its flags (``return_sequences``, ``return_state``, ``go_backwards``, ``use_bias``,
+``reset_after``), in its dtype: its *twin*. The Keras layer is either a class Keras ships
+(``keras.layers.SimpleRNN``, ``LSTM``, ``GRU``: the kind whose row names it) or a
+``keras.layers.RNN`` running one of the course's cells (:mod:`gru_companion.keras.cells`:
+the cell's ``kind``). Calling the twin on a NumPy batch returns what calling the Keras
+layer on it returns (in inference mode, and without a mask). :func:`to_keras` builds the
+Keras layer of a NumPy layer's kind (:func:`gru_companion.keras.cells.keras_layer`) with
+its settings and weights. Weights pass both ways unchanged, bit for bit.
 
 What the twin does not model, and what :func:`from_keras` does about it:
 
@@ -35,7 +37,9 @@ initializers, regularizers, constraints        ignored: they do not change the f
                                                defaults)
 =============================================  =========================================
 
-Only this module imports Keras; the NumPy layers work without it.
+:func:`random_keras_layer` builds a Keras layer with seeded random biases, to compare with
+its twin, and :func:`tape_gradients` takes Keras's own gradients, to compare with
+:meth:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.backward`.
 """
 
 from __future__ import annotations
@@ -45,39 +49,43 @@ from typing import Any
 import keras
 import numpy as np
 
-from gru_companion.keras.cells import _VariantCell
-from gru_companion.scratch.gru import NumpyGRU
-from gru_companion.scratch.lstm import NumpyLSTM
+from gru_companion.keras.cells import KerasOpsCell, cell_class, keras_layer
+from gru_companion.kinds import KINDS, Kind, by_keras_layer, kind_of
+from gru_companion.reproducibility import seed_everything
 from gru_companion.scratch.recurrent_layer import RecurrentLayer, layer_class
-from gru_companion.scratch.simple_rnn import NumpySimpleRNN
-from gru_companion.validation import FLOAT_DTYPES
-
-#: Each Keras layer class with its NumPy twin's class.
-TWINS: tuple[tuple[type, type[RecurrentLayer]], ...] = (
-    (keras.layers.SimpleRNN, NumpySimpleRNN),
-    (keras.layers.LSTM, NumpyLSTM),
-    (keras.layers.GRU, NumpyGRU),
+from gru_companion.validation import (
+    FLOAT_DTYPES,
+    check_choice,
+    check_positive_int,
+    check_positive_number,
 )
 
 
-def _numpy_class(keras_layer: Any) -> type[RecurrentLayer]:
-    for keras_class, numpy_class in TWINS:
-        if type(keras_layer) is keras_class:
-            return numpy_class
-    supported = ", ".join(f"keras.layers.{k.__name__}" for k, _ in TWINS)
+def _keras_class(row: Kind) -> type:
+    """The ``keras.layers`` class a kind's row names."""
+    return getattr(keras.layers, row.keras_layer)
+
+
+def _keras_classes() -> str:
+    """The ``keras.layers`` classes the kinds name, for messages."""
+    return ", ".join(f"keras.layers.{row.keras_layer}" for row in KINDS.values() if row.keras_layer)
+
+
+def _kind_computed_by(keras_layer: Any) -> Kind:
+    """The kind a Keras layer computes: its class's, or its course cell's; else ``TypeError``."""
+    if type(keras_layer) is keras.layers.RNN:
+        cell = keras_layer.cell
+        if isinstance(cell, KerasOpsCell) and cell.kind and cell_class(cell.kind) is type(cell):
+            return kind_of(cell.kind)
+    else:
+        row = by_keras_layer(type(keras_layer).__name__)
+        if row is not None and _keras_class(row) is type(keras_layer):
+            return row
     raise TypeError(
-        f"keras_layer must be one of {supported} (exactly, not a subclass or a "
-        f"keras.layers.RNN wrapping a cell), got {type(keras_layer).__module__}."
-        f"{type(keras_layer).__qualname__}"
+        f"keras_layer must be one of {_keras_classes()} (exactly, not a subclass), or a "
+        "keras.layers.RNN running one of the course's cells (a KerasOpsCell such as "
+        f"MGUCell), got {type(keras_layer).__module__}.{type(keras_layer).__qualname__}"
     )
-
-
-def _keras_class(layer: Any) -> type:
-    for keras_class, numpy_class in TWINS:
-        if type(layer) is numpy_class:
-            return keras_class
-    supported = ", ".join(n.__name__ for _, n in TWINS)
-    raise TypeError(f"layer must be one of {supported}, got {type(layer).__name__}")
 
 
 def check_supported(keras_layer: Any) -> dict[str, Any]:
@@ -86,7 +94,8 @@ def check_supported(keras_layer: Any) -> dict[str, Any]:
     Parameters
     ----------
     keras_layer
-        A ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU``.
+        A ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU``, or a ``keras.layers.RNN``
+        running a course cell (:class:`~gru_companion.keras.cells.KerasOpsCell`).
 
     Returns
     -------
@@ -96,16 +105,16 @@ def check_supported(keras_layer: Any) -> dict[str, Any]:
     Raises
     ------
     TypeError
-        If ``keras_layer`` is not one of the three layer classes.
+        If ``keras_layer`` is none of these.
     ValueError
         If its activations are not tanh and sigmoid, it is stateful, or its dtype policy
         is mixed or not float32 or float64 (see the table in this module's
         description).
     """
-    _numpy_class(keras_layer)
+    _kind_computed_by(keras_layer)
     config = keras_layer.get_config()
     name = f"{type(keras_layer).__name__} layer {keras_layer.name!r}"
-    if config["activation"] != "tanh":
+    if config.get("activation", "tanh") != "tanh":
         raise ValueError(
             f"{name} has activation={config['activation']!r}; the NumPy twin supports "
             "only 'tanh'"
@@ -120,47 +129,53 @@ def check_supported(keras_layer: Any) -> dict[str, Any]:
             f"{name} is stateful; the NumPy twin keeps no state between calls: use a "
             "layer with stateful=False and pass the states as initial_state"
         )
-    compute, variable = keras_layer.compute_dtype, keras_layer.variable_dtype
-    if compute != variable or np.dtype(variable) not in FLOAT_DTYPES:
-        raise ValueError(
-            f"{name} computes in {compute} with {variable} weights; the NumPy twin "
-            "computes in one dtype, float32 or float64"
-        )
+    for part in (keras_layer, keras_layer.cell):
+        compute, variable = part.compute_dtype, part.variable_dtype
+        if compute != variable or np.dtype(variable) not in FLOAT_DTYPES:
+            raise ValueError(
+                f"{name} computes in {compute} with {variable} weights; the NumPy twin "
+                "computes in one dtype, float32 or float64"
+            )
     return config
 
 
 def from_keras(keras_layer: Any) -> RecurrentLayer:
-    """The NumPy twin of a built Keras ``SimpleRNN``, ``LSTM`` or ``GRU`` layer.
+    """The NumPy twin of a built Keras recurrent layer of any kind.
 
-    The twin holds copies of the layer's weights (in their dtype) and its flags
-    ``return_sequences``, ``return_state``, ``go_backwards`` and, for a GRU,
-    ``reset_after``; ``use_bias=False`` gives a twin whose ``bias`` is ``None``. For
-    inputs ``x`` of the layer's dtype, ``twin(x)`` returns what ``keras_layer(x)``
-    returns, as NumPy arrays: the same values up to rounding (within about 1e-6 in
-    float32 and 1e-12 in float64 for moderate weights), and the same structure (one
-    array, or ``[output, *states]`` with ``return_state``; an LSTM's states are
-    ``[h, c]``). Dropout is ignored: the twin computes the layer's inference pass.
+    The twin is the NumPy layer of the Keras layer's kind (``NumpyGRU`` for a
+    ``keras.layers.GRU``, ``NumpyMGU`` for a ``keras.layers.RNN`` running an
+    :class:`~gru_companion.keras.cells.MGUCell`, ...). It holds copies of the layer's
+    weights (in their dtype) and its flags ``return_sequences``, ``return_state``,
+    ``go_backwards`` and, for a GRU, ``reset_after``; ``use_bias=False`` gives a twin
+    whose ``bias`` is ``None``. For inputs ``x`` of the layer's dtype, ``twin(x)`` returns
+    what ``keras_layer(x)`` returns, as NumPy arrays: the same values up to rounding
+    (within about 1e-6 in float32 and 1e-12 in float64 for moderate weights), and the
+    same structure (one array, or ``[output, *states]`` with ``return_state``; an LSTM's
+    states are ``[h, c]``). Dropout is ignored: the twin computes the layer's inference
+    pass.
 
     Parameters
     ----------
     keras_layer
-        A built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU`` (called once, or built
-        with ``keras_layer.build((None, None, features))``).
+        A built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU``, or a built
+        ``keras.layers.RNN`` running a course cell (e.g. from
+        :func:`~gru_companion.keras.cells.keras_layer`); built means called once, or built
+        with ``keras_layer.build((None, None, features))``.
 
     Returns
     -------
     RecurrentLayer
-        A ``NumpySimpleRNN``, ``NumpyLSTM`` or ``NumpyGRU``.
+        The NumPy layer of its kind.
 
     Raises
     ------
     TypeError
-        If ``keras_layer`` is not one of the three layer classes.
+        If ``keras_layer`` is none of these layers.
     ValueError
         If it is not built, or has a setting the twin does not compute (see
         :func:`check_supported`).
     """
-    numpy_class = _numpy_class(keras_layer)
+    row = _kind_computed_by(keras_layer)
     config = check_supported(keras_layer)
     if not keras_layer.built:
         raise ValueError(
@@ -169,106 +184,67 @@ def from_keras(keras_layer: Any) -> RecurrentLayer:
             "layer.build((None, None, features)) first"
         )
     weights = [np.array(w) for w in keras_layer.get_weights()]
-    if not config["use_bias"]:
+    if not config.get("use_bias", True):
         weights.append(None)
     options = {
         "return_sequences": config["return_sequences"],
         "return_state": config["return_state"],
         "go_backwards": config["go_backwards"],
     }
-    if numpy_class is NumpyGRU:
-        options["reset_after"] = config["reset_after"]
-    return numpy_class(*weights, **options)
+    if row.has_reset_after:
+        options["reset_after"] = keras_layer.cell.reset_after
+    return layer_class(row.key)(*weights, **options)
 
 
 def to_keras(layer: RecurrentLayer, *, name: str | None = None) -> Any:
-    """A new, built Keras layer with the settings and weights of a NumPy layer.
+    """A new, built Keras layer with the kind, settings and weights of a NumPy layer.
 
-    The Keras layer has the NumPy layer's kind, ``units``, ``use_bias``, flags
-    (``return_sequences``, ``return_state``, ``go_backwards``, ``reset_after``) and
-    dtype (``dtype="float64"`` for a float64 layer), and copies of its weights: its
-    ``get_weights()`` equals ``layer.get_weights()`` bit for bit. Other settings are
-    Keras's defaults.
+    The Keras layer is :func:`~gru_companion.keras.cells.keras_layer` of the NumPy
+    layer's kind (``keras.layers.GRU`` for a ``NumpyGRU``, a ``keras.layers.RNN`` running
+    an :class:`~gru_companion.keras.cells.MGUCell` for a ``NumpyMGU``, ...), with its
+    ``units``, ``use_bias``, flags (``return_sequences``, ``return_state``,
+    ``go_backwards``, ``reset_after``) and dtype (``dtype="float64"`` for a float64
+    layer), and copies of its weights: its ``get_weights()`` equals
+    ``layer.get_weights()`` bit for bit. Other settings are Keras's defaults.
 
     Parameters
     ----------
     layer
-        A ``NumpySimpleRNN``, ``NumpyLSTM`` or ``NumpyGRU``.
+        A NumPy recurrent layer (a :class:`RecurrentLayer` such as ``NumpyGRU``).
     name
         The Keras layer's name; ``None`` lets Keras choose one.
 
     Returns
     -------
     keras.layers.Layer
-        A built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU``.
+        A built Keras layer of the same kind.
 
     Raises
     ------
     TypeError
-        If ``layer`` is not one of the three NumPy layer classes.
-    """
-    keras_class = _keras_class(layer)
-    options = dict(layer._options())
-    keras_layer = keras_class(
-        layer.units, use_bias=layer.use_bias, dtype=str(layer.dtype), name=name, **options
-    )
-    keras_layer.build((None, None, layer.features))
-    keras_layer.set_weights(layer.get_weights())
-    return keras_layer
-
-
-def copy_weights_to_keras(layer: RecurrentLayer, keras_layer: Any) -> None:
-    """Copy a NumPy layer's weights into a Keras layer with the same weights layout.
-
-    Only the weights are copied: the Keras layer keeps its own ``return_sequences``,
-    ``return_state`` and ``go_backwards``. An unbuilt Keras layer is built for the NumPy
-    layer's number of features first.
-
-    Parameters
-    ----------
-    layer
-        A ``NumpySimpleRNN``, ``NumpyLSTM`` or ``NumpyGRU``.
-    keras_layer
-        A Keras layer of the matching kind, with the same ``units``, ``use_bias``,
-        ``reset_after`` (GRU) and dtype, and the same number of input features if built.
-
-    Raises
-    ------
-    TypeError
-        If the layers are not of matching kinds.
+        If ``layer`` is not a NumPy recurrent layer.
     ValueError
-        If a setting that shapes the weights differs (named in the message).
+        If ``layer`` has no bias but the kind's Keras layer is a course cell (which always
+        has one).
     """
-    keras_class = _keras_class(layer)
-    if type(keras_layer) is not keras_class:
+    if not isinstance(layer, RecurrentLayer):
         raise TypeError(
-            f"keras_layer must be a keras.layers.{keras_class.__name__} for a "
-            f"{type(layer).__name__}, got {type(keras_layer).__name__}"
+            "layer must be a NumPy recurrent layer (a RecurrentLayer such as NumpyGRU), "
+            f"got {type(layer).__name__}"
         )
-    config = keras_layer.get_config()
-    expected = {"units": layer.units, "use_bias": layer.use_bias}
-    if isinstance(layer, NumpyGRU):
-        expected["reset_after"] = layer.reset_after
-    for key, value in expected.items():
-        if config[key] != value:
-            raise ValueError(
-                f"{key} differs: the NumPy layer has {value!r}, the Keras layer "
-                f"{config[key]!r}"
-            )
-    if keras_layer.variable_dtype != str(layer.dtype):
+    row = kind_of(layer.kind)
+    options = dict(layer._options())
+    if row.keras_layer is not None:
+        options["use_bias"] = layer.use_bias
+    elif not layer.use_bias:
         raise ValueError(
-            f"dtype differs: the NumPy layer has {layer.dtype}, the Keras layer "
-            f"{keras_layer.variable_dtype}"
+            f"the Keras cell of the kind {row.key!r} always has a bias; "
+            f"this {type(layer).__name__} has none"
         )
-    if not keras_layer.built:
-        keras_layer.build((None, None, layer.features))
-    features = keras_layer.get_weights()[0].shape[0]
-    if features != layer.features:
-        raise ValueError(
-            f"features differ: the NumPy layer reads {layer.features}, the Keras layer "
-            f"was built for {features}"
-        )
-    keras_layer.set_weights(layer.get_weights())
+    built = keras_layer(row.key, layer.units, dtype=str(layer.dtype), name=name, **options)
+    built.build((None, None, layer.features))
+    built.set_weights(layer.get_weights())
+    return built
 
 
 def random_keras_layer(
@@ -292,7 +268,8 @@ def random_keras_layer(
     Parameters
     ----------
     layer_class
-        ``keras.layers.SimpleRNN``, ``keras.layers.LSTM`` or ``keras.layers.GRU``.
+        A ``keras.layers`` class that a kind of :data:`~gru_companion.kinds.KINDS` names
+        (``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU``).
     units, features
         Number of units n and of input features m, positive integers.
     dtype
@@ -312,16 +289,14 @@ def random_keras_layer(
     Raises
     ------
     TypeError
-        If ``layer_class`` is not one of the three classes, or a size is not an integer.
+        If ``layer_class`` is not such a class, or a size is not an integer.
     ValueError
         If a size is smaller than 1 or ``dtype`` is neither float32 nor float64.
     """
-    from gru_companion.reproducibility import seed_everything
-    from gru_companion.validation import check_choice, check_positive_int, check_positive_number
-
-    if layer_class not in [keras_class for keras_class, _ in TWINS]:
+    row = by_keras_layer(getattr(layer_class, "__name__", ""))
+    if row is None or _keras_class(row) is not layer_class:
         raise TypeError(
-            "layer_class must be keras.layers.SimpleRNN, LSTM or GRU, "
+            f"layer_class must be one of {_keras_classes()}, "
             f"got {getattr(layer_class, '__name__', layer_class)!r}"
         )
     units = check_positive_int("units", units)
@@ -407,40 +382,3 @@ def tape_gradients(
     named["inputs"] = np.asarray(grads[len(weights)])
     named["initial_states"] = [np.asarray(g) for g in grads[len(weights) + 1 :]]
     return named
-
-
-def numpy_twin(layer: Any) -> RecurrentLayer:
-    """The NumPy layer computing what a built Keras variant layer computes, with its weights.
-
-    Parameters
-    ----------
-    layer
-        A built ``keras.layers.RNN`` whose cell is a :class:`MGUCell`,
-        :class:`NoResetGRUCell` or :class:`CIFGCell` (from :func:`keras_layer`). For
-        ``keras.layers.GRU`` and ``LSTM`` use
-        :func:`gru_companion.keras.bridge.from_keras`.
-
-    Returns
-    -------
-    RecurrentLayer
-        A :class:`NumpyMGU`, :class:`NumpyNoResetGRU` or :class:`NumpyCIFG` with copies of
-        the weights, in their dtype, and the layer's ``return_sequences``.
-
-    Raises
-    ------
-    TypeError
-        If ``layer`` is not such a layer.
-    ValueError
-        If it is not built yet.
-    """
-    cell = getattr(layer, "cell", None)
-    if not isinstance(layer, keras.layers.RNN) or not isinstance(cell, _VariantCell):
-        raise TypeError(
-            "layer must be a keras.layers.RNN of an MGUCell, NoResetGRUCell or CIFGCell, got "
-            f"{type(layer).__name__}"
-        )
-    if not cell.built:
-        raise ValueError("layer is not built: call it on inputs (or build it) first")
-    numpy_class = layer_class(cell.kind)
-    weights = [np.array(w) for w in cell.get_weights()]
-    return numpy_class(*weights, return_sequences=bool(layer.return_sequences))

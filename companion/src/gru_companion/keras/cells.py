@@ -1,42 +1,186 @@
-"""A GRU cell written with ``keras.ops``, computing exactly what ``keras.layers.GRU`` does.
+"""The course's recurrent cells in ``keras.ops``, and a Keras layer of any kind.
 
-:class:`KerasOpsGRUCell` is a ``keras.layers.Layer`` that computes one time step; wrapped
-in ``keras.layers.RNN`` (see :func:`ops_gru`) it runs over whole sequences, with masking,
-``return_sequences``, ``return_state``, ``stateful`` and ``go_backwards`` handled by the
-wrapper. Its weights have the layout of ``keras.layers.GRU``, so
-``layer.set_weights(gru.get_weights())`` copies a built-in GRU into it:
+Every cell here derives from :class:`KerasOpsCell`: a ``keras.layers.Layer`` computing
+one time step of one kind of :data:`gru_companion.kinds.KINDS`, with the weights of
+that kind laid out as Keras lays them out (one column block per entry of
+:attr:`~gru_companion.kinds.Kind.blocks`):
 
 =====================  ===============  =================================================
 weight                 shape            content
 =====================  ===============  =================================================
-``kernel``             (m, 3n)          input weights, column blocks [W_z | W_r | W_h]
-``recurrent_kernel``   (n, 3n)          recurrent weights, blocks [U_z | U_r | U_h]
-``bias``               (2, 3n)          ``reset_after=True``: row 0 input biases,
-                                        row 1 recurrent biases, blocks [z | r | h]
-``bias``               (3n,)            ``reset_after=False``: one bias per gate
+``kernel``             (m, k·n)         input weights, one column block per block
+``recurrent_kernel``   (n, k·n)         recurrent weights, the same blocks
+``bias``               (k·n,)           one bias per block (a GRU with
+                                        ``reset_after=True``: (2, k·n), row 0 input
+                                        biases, row 1 recurrent biases)
 =====================  ===============  =================================================
 
-The cell uses only ``keras.ops``, so it runs on any Keras backend. It keeps to the
-defaults of the built-in layer (tanh, sigmoid, a bias, no dropout) and has no options
-beyond ``units`` and ``reset_after``; it registers itself for serialization as
-``"gru_companion>KerasOpsGRUCell"``, so models that use it save to and load from
-``.keras`` files.
+A cell names only its ``kind`` and writes its step (``call``); the base reads the
+number of blocks and of states from the kind's row, builds the weights, gives the
+config and registers the class twice: with Keras's serialization, as
+``"gru_companion>ClassName"`` (so models using it save to and load from ``.keras``
+files), and as its kind's cell, for :func:`keras_layer` and
+:func:`gru_companion.keras.bridge.from_keras`. Wrapped in ``keras.layers.RNN``, a cell
+runs over whole sequences, with masking, ``return_sequences``, ``return_state``,
+``stateful`` and ``go_backwards`` handled by the wrapper.
+
+* :class:`KerasOpsGRUCell` computes exactly what ``keras.layers.GRU`` does, in both of its
+  forms (``reset_after``); :func:`ops_gru` runs it, and :func:`weights_after_one_step`
+  shows that it also learns the same.
+* :class:`MGUCell`, :class:`NoResetGRUCell` and :class:`CIFGCell` are the simplified cells
+  of the chapter on variants, whose NumPy layers are in
+  :mod:`gru_companion.scratch.variants`.
+* :func:`keras_layer` builds a Keras recurrent layer of any kind: Keras's own class where
+  Keras ships the kind, else the course's cell in ``keras.layers.RNN``.
+
+The cells use only ``keras.ops``, so they run on any Keras backend. They keep to the
+defaults of the built-in layers (tanh, sigmoid, a bias, no dropout).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 from keras import ops
 
 from gru_companion.kinds import kind_of
-from gru_companion.validation import check_bool, check_choice, check_positive_int
+from gru_companion.validation import (
+    check_bool,
+    check_choice,
+    check_positive_int,
+    check_positive_number,
+)
+
+#: The course's Keras cell class of each kind, filled as the cells are defined (see
+#: :meth:`KerasOpsCell.__init_subclass__`); read it with :func:`cell_class`.
+_CELL_CLASSES: dict[str, type[KerasOpsCell]] = {}
 
 
-@keras.saving.register_keras_serializable(package="gru_companion")
-class KerasOpsGRUCell(keras.layers.Layer):
+def cell_class(kind: str) -> type[KerasOpsCell]:
+    """The course's ``keras.ops`` cell class of ``kind`` (a key of ``KINDS``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``kind`` is not a key of ``KINDS``, or no course cell computes it.
+
+    Examples
+    --------
+    >>> cell_class("mgu").__name__
+    'MGUCell'
+    """
+    kind_of(kind)
+    if kind not in _CELL_CLASSES:
+        raise ValueError(f"no Keras cell computes the kind {kind!r}")
+    return _CELL_CLASSES[kind]
+
+
+class KerasOpsCell(keras.layers.Layer):
+    """One time step of a kind of recurrent cell, in ``keras.ops``: the base of every course cell.
+
+    A subclass sets :attr:`kind` and writes ``call(inputs, states)``; the base creates
+    ``kernel`` (features, k·units), ``recurrent_kernel`` (units, k·units) and ``bias``
+    (k·units,), with k the kind's number of blocks, and tells ``keras.layers.RNN`` the
+    kind's states (``state_size``) and output (``output_size``).
+
+    Parameters
+    ----------
+    units
+        Number of units n (the width of each state), a positive integer.
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    TypeError
+        If ``units`` is not an integer.
+    ValueError
+        If ``units`` is smaller than 1.
+    """
+
+    #: The key of the cell's row in :data:`gru_companion.kinds.KINDS`; a subclass that sets
+    #: it is registered as that kind's cell.
+    kind: ClassVar[str] = ""
+    #: The blocks whose bias starts at 1 instead of 0 (``("f",)`` for a forget gate, as
+    #: ``keras.layers.LSTM`` does with ``unit_forget_bias=True``).
+    biases_start_at_one: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Register a cell that names its own kind: for Keras's serialization and by kind."""
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("kind"):
+            return
+        blocks = kind_of(cls.kind).blocks
+        if not set(cls.biases_start_at_one) <= set(blocks):
+            raise ValueError(
+                f"{cls.__name__}: biases_start_at_one {cls.biases_start_at_one} are not all "
+                f"blocks of {cls.kind!r} {blocks}"
+            )
+        keras.saving.register_keras_serializable(package="gru_companion")(cls)
+        _CELL_CLASSES[cls.kind] = cls
+
+    def __init__(self, units: int, **kwargs: Any) -> None:
+        # Checked before the base class sees kwargs, so a bad call fails with our message.
+        units = check_positive_int("units", units)
+        super().__init__(**kwargs)
+        self.units = units
+        states = len(kind_of(self.kind).states)
+        #: What ``keras.layers.RNN`` reads: one vector of ``units`` numbers per state ...
+        self.state_size = units if states == 1 else [units] * states
+        #: ... and an output of the same width (the output is the new state h).
+        self.output_size = units
+
+    @property
+    def gate_blocks(self) -> int:
+        """The number k of column blocks of the weights, from the kind's row."""
+        return kind_of(self.kind).gate_blocks
+
+    def bias_shape(self) -> tuple[int, ...]:
+        """The shape of ``bias``: (k·units,)."""
+        return (self.gate_blocks * self.units,)
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Create ``kernel``, ``recurrent_kernel`` and ``bias`` for ``input_shape[-1]`` features."""
+        features, n, k = input_shape[-1], self.units, self.gate_blocks
+        self.kernel = self.add_weight(
+            shape=(features, k * n), initializer="glorot_uniform", name="kernel"
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(n, k * n), initializer="orthogonal", name="recurrent_kernel"
+        )
+        self.bias = self.add_weight(
+            shape=self.bias_shape(), initializer=self._bias_initializer(), name="bias"
+        )
+
+    def _bias_initializer(self) -> Any:
+        """Zeros, with ones in the blocks of :attr:`biases_start_at_one`."""
+        if not self.biases_start_at_one:
+            return "zeros"
+        blocks, n = kind_of(self.kind).blocks, self.units
+        start = np.concatenate(
+            [np.full(n, 1.0 if block in self.biases_start_at_one else 0.0) for block in blocks]
+        )
+
+        def initializer(shape: Any, dtype: Any = None) -> Any:
+            return ops.convert_to_tensor(start, dtype=dtype)
+
+        return initializer
+
+    def _projections(self, inputs: Any, h_prev: Any) -> tuple[list[Any], list[Any]]:
+        """Input parts ``x W + b`` and the recurrent kernel's blocks, split per block."""
+        k = self.gate_blocks
+        x_parts = ops.split(ops.matmul(inputs, self.kernel) + self.bias, k, axis=-1)
+        u_parts = ops.split(self.recurrent_kernel, k, axis=-1)
+        return x_parts, u_parts
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, so that ``from_config`` rebuilds the cell."""
+        return {**super().get_config(), "units": self.units}
+
+
+class KerasOpsGRUCell(KerasOpsCell):
     """One GRU time step, in ``keras.ops``, with ``keras.layers.GRU``'s weights layout.
 
     .. math::
@@ -49,14 +193,19 @@ class KerasOpsGRUCell(keras.layers.Layer):
             \\quad\\text{(reset\\_after=False, no } b'\\text{)} \\\\
         h_t &= z \\odot h_{t-1} + (1 - z) \\odot \\tilde h
 
+    ``layer.set_weights(gru.get_weights())`` copies a ``keras.layers.GRU`` with the same
+    ``reset_after`` into a layer of this cell. :func:`keras_layer` still builds
+    ``keras.layers.GRU`` for the kind ``"gru"``; this cell is run by :func:`ops_gru`.
+
     Parameters
     ----------
     units
         Number of units n (the width of the state), a positive integer.
     reset_after
         ``True`` (the Keras default): the reset gate scales the recurrent term after the
-        product with U_h, and each gate has an input and a recurrent bias. ``False``: the
-        reset gate scales the state before the product, one bias per gate.
+        product with U_h, and each gate has an input and a recurrent bias (``bias`` of
+        shape (2, 3n)). ``False``: the reset gate scales the state before the product,
+        one bias per gate (shape (3n,)).
     **kwargs
         Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
 
@@ -68,29 +217,17 @@ class KerasOpsGRUCell(keras.layers.Layer):
         If ``units`` is smaller than 1.
     """
 
+    kind = "gru"
+
     def __init__(self, units: int, reset_after: bool = True, **kwargs: Any) -> None:
-        # Checked before the base class sees kwargs, so a bad call fails with our message.
         units = check_positive_int("units", units)
         reset_after = check_bool("reset_after", reset_after)
-        super().__init__(**kwargs)
-        self.units = units
+        super().__init__(units, **kwargs)
         self.reset_after = reset_after
-        #: What ``keras.layers.RNN`` reads: one state vector of ``units`` numbers ...
-        self.state_size = units
-        #: ... and an output of the same width (the output is the new state).
-        self.output_size = units
 
-    def build(self, input_shape: tuple[int | None, ...]) -> None:
-        """Create the weights for inputs of ``input_shape[-1]`` features."""
-        features, n = input_shape[-1], self.units
-        self.kernel = self.add_weight(
-            shape=(features, 3 * n), initializer="glorot_uniform", name="kernel"
-        )
-        self.recurrent_kernel = self.add_weight(
-            shape=(n, 3 * n), initializer="orthogonal", name="recurrent_kernel"
-        )
-        bias_shape = (2, 3 * n) if self.reset_after else (3 * n,)
-        self.bias = self.add_weight(shape=bias_shape, initializer="zeros", name="bias")
+    def bias_shape(self) -> tuple[int, ...]:
+        """(2, 3·units) with ``reset_after=True`` (input and recurrent biases), else (3·units,)."""
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
         """One step: inputs (batch, m) and ``[h_prev]`` (batch, n) to ``(h, [h])``."""
@@ -113,7 +250,89 @@ class KerasOpsGRUCell(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so that ``from_config`` rebuilds the cell."""
-        return {**super().get_config(), "units": self.units, "reset_after": self.reset_after}
+        return {**super().get_config(), "reset_after": self.reset_after}
+
+
+class MGUCell(KerasOpsCell):
+    """One step of the minimal gated unit in ``keras.ops``.
+
+    Blocks [f | h], as :class:`~gru_companion.scratch.variants.NumpyMGU`; parameters as
+    :class:`KerasOpsCell`.
+    """
+
+    kind = "mgu"
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        (x_f, x_h), (U_f, U_h) = self._projections(inputs, h_prev)
+        f = ops.sigmoid(x_f + ops.matmul(h_prev, U_f))
+        h_tilde = ops.tanh(x_h + ops.matmul(f * h_prev, U_h))
+        h = (1 - f) * h_prev + f * h_tilde
+        return h, [h]
+
+
+class NoResetGRUCell(KerasOpsCell):
+    """One step of the GRU without reset gate in ``keras.ops``.
+
+    Blocks [z | h], as :class:`~gru_companion.scratch.variants.NumpyNoResetGRU`; parameters
+    as :class:`KerasOpsCell`.
+    """
+
+    kind = "gru_no_reset"
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        (x_z, x_h), (U_z, U_h) = self._projections(inputs, h_prev)
+        z = ops.sigmoid(x_z + ops.matmul(h_prev, U_z))
+        h_tilde = ops.tanh(x_h + ops.matmul(h_prev, U_h))
+        h = z * h_prev + (1 - z) * h_tilde
+        return h, [h]
+
+
+class CIFGCell(KerasOpsCell):
+    """One step of the coupled-gate LSTM in ``keras.ops``.
+
+    Blocks [f | c | o] and states ``[h, c]``, as
+    :class:`~gru_companion.scratch.variants.NumpyCIFG`; parameters as :class:`KerasOpsCell`.
+    The forget gate's bias starts at 1, as ``keras.layers.LSTM``'s does
+    (``unit_forget_bias=True``); the other biases start at 0.
+    """
+
+    kind = "cifg"
+    biases_start_at_one = ("f",)
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev, c_prev]`` to ``(h, [h, c])``."""
+        h_prev, c_prev = states[0], states[1]
+        (x_f, x_c, x_o), (U_f, U_c, U_o) = self._projections(inputs, h_prev)
+        f = ops.sigmoid(x_f + ops.matmul(h_prev, U_f))
+        c_tilde = ops.tanh(x_c + ops.matmul(h_prev, U_c))
+        o = ops.sigmoid(x_o + ops.matmul(h_prev, U_o))
+        c = f * c_prev + (1 - f) * c_tilde
+        h = o * ops.tanh(c)
+        return h, [h, c]
+
+
+def _check_name(name: Any) -> None:
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a str or None, got {type(name).__name__} {name!r}")
+
+
+def _cell_layer(
+    kind: str,
+    units: int,
+    *,
+    name: str | None,
+    dtype: Any,
+    cell_options: dict[str, Any],
+    **flags: Any,
+) -> keras.layers.RNN:
+    """``keras.layers.RNN`` running the course's cell of ``kind`` (named ``f"{name}_cell"``)."""
+    cell_name = f"{name}_cell" if name else None
+    cell = cell_class(kind)(units, name=cell_name, dtype=dtype, **cell_options)
+    return keras.layers.RNN(cell, name=name, dtype=dtype, **flags)
 
 
 def ops_gru(
@@ -150,16 +369,15 @@ def ops_gru(
     """
     check_bool("return_sequences", return_sequences)
     check_bool("return_state", return_state)
-    if name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a str or None, got {type(name).__name__} {name!r}")
-    cell_name = f"{name}_cell" if name else None
-    cell = KerasOpsGRUCell(units, reset_after=reset_after, name=cell_name, dtype=dtype)
-    return keras.layers.RNN(
-        cell,
-        return_sequences=return_sequences,
-        return_state=return_state,
+    _check_name(name)
+    return _cell_layer(
+        "gru",
+        units,
         name=name,
         dtype=dtype,
+        cell_options={"reset_after": reset_after},
+        return_sequences=return_sequences,
+        return_state=return_state,
     )
 
 
@@ -204,8 +422,6 @@ def weights_after_one_step(
     list
         The model's weights after the step, as NumPy arrays.
     """
-    from gru_companion.validation import check_positive_number
-
     check_choice("optimizer", optimizer, ("sgd", "adam"))
     learning_rate = check_positive_number("learning_rate", learning_rate)
     model = keras.Sequential(
@@ -223,173 +439,6 @@ def weights_after_one_step(
     return model.get_weights()
 
 
-#: The Keras cell class of each kind that Keras does not ship, filled as the cells are
-#: defined; :func:`keras_layer` reads it.
-_CELL_CLASSES: dict[str, type[keras.layers.Layer]] = {}
-
-
-class _VariantCell(keras.layers.Layer):
-    """Shared parts of the variant cells: units, weights, config."""
-
-    #: Gate blocks of the weights.
-    blocks: int = 0
-    #: Initial bias per block ("zeros" or "ones").
-    bias_init: tuple[str, ...] = ()
-    #: The key of the cell's row in :data:`gru_companion.kinds.KINDS`.
-    kind: str = ""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Register a cell that names its kind, so :func:`keras_layer` builds it."""
-        super().__init_subclass__(**kwargs)
-        if cls.kind:
-            kind_of(cls.kind)
-            _CELL_CLASSES[cls.kind] = cls
-
-    def __init__(self, units: int, **kwargs: Any) -> None:
-        units = check_positive_int("units", units)
-        super().__init__(**kwargs)
-        self.units = units
-        self.output_size = units
-        states = len(kind_of(self.kind).states)
-        self.state_size = units if states == 1 else [units] * states
-
-    def build(self, input_shape: tuple[int | None, ...]) -> None:
-        """Create ``kernel``, ``recurrent_kernel`` and ``bias`` for ``input_shape[-1]`` features."""
-        features, n = input_shape[-1], self.units
-        self.kernel = self.add_weight(
-            shape=(features, self.blocks * n), initializer="glorot_uniform", name="kernel"
-        )
-        self.recurrent_kernel = self.add_weight(
-            shape=(n, self.blocks * n), initializer="orthogonal", name="recurrent_kernel"
-        )
-        init = np.concatenate([np.full(n, 1.0 if b == "ones" else 0.0) for b in self.bias_init])
-
-        def bias_initializer(shape: Any, dtype: Any = None) -> Any:
-            return ops.convert_to_tensor(init, dtype=dtype)
-
-        self.bias = self.add_weight(
-            shape=(self.blocks * n,), initializer=bias_initializer, name="bias"
-        )
-
-    def _projections(self, inputs: Any, h_prev: Any) -> tuple[list[Any], list[Any]]:
-        """Input parts ``x W + b`` and the recurrent kernel's blocks, split per gate."""
-        x_parts = ops.split(ops.matmul(inputs, self.kernel) + self.bias, self.blocks, axis=-1)
-        u_parts = ops.split(self.recurrent_kernel, self.blocks, axis=-1)
-        return x_parts, u_parts
-
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments, so that ``from_config`` rebuilds the cell."""
-        return {**super().get_config(), "units": self.units}
-
-
-
-@keras.saving.register_keras_serializable(package="gru_companion")
-class MGUCell(_VariantCell):
-    """One step of the minimal gated unit in ``keras.ops`` (weights as :class:`NumpyMGU`).
-
-    Parameters
-    ----------
-    units
-        Number of units n, a positive integer.
-    **kwargs
-        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
-
-    Raises
-    ------
-    TypeError
-        If ``units`` is not an integer.
-    ValueError
-        If ``units`` is smaller than 1.
-    """
-
-    kind = "mgu"
-    blocks = 2
-    bias_init = ("zeros", "zeros")
-
-    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
-        """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
-        h_prev = states[0] if isinstance(states, (list, tuple)) else states
-        (x_f, x_h), (U_f, U_h) = self._projections(inputs, h_prev)
-        f = ops.sigmoid(x_f + ops.matmul(h_prev, U_f))
-        h_tilde = ops.tanh(x_h + ops.matmul(f * h_prev, U_h))
-        h = (1 - f) * h_prev + f * h_tilde
-        return h, [h]
-
-
-
-@keras.saving.register_keras_serializable(package="gru_companion")
-class NoResetGRUCell(_VariantCell):
-    """One step of the GRU without reset gate in ``keras.ops`` (weights: :class:`NumpyNoResetGRU`).
-
-    Parameters
-    ----------
-    units
-        Number of units n, a positive integer.
-    **kwargs
-        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
-
-    Raises
-    ------
-    TypeError
-        If ``units`` is not an integer.
-    ValueError
-        If ``units`` is smaller than 1.
-    """
-
-    kind = "gru_no_reset"
-    blocks = 2
-    bias_init = ("zeros", "zeros")
-
-    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
-        """One step: inputs (batch, m) and ``[h_prev]`` to ``(h, [h])``."""
-        h_prev = states[0] if isinstance(states, (list, tuple)) else states
-        (x_z, x_h), (U_z, U_h) = self._projections(inputs, h_prev)
-        z = ops.sigmoid(x_z + ops.matmul(h_prev, U_z))
-        h_tilde = ops.tanh(x_h + ops.matmul(h_prev, U_h))
-        h = z * h_prev + (1 - z) * h_tilde
-        return h, [h]
-
-
-
-@keras.saving.register_keras_serializable(package="gru_companion")
-class CIFGCell(_VariantCell):
-    """One step of the coupled-gate LSTM in ``keras.ops`` (weights as :class:`NumpyCIFG`).
-
-    The forget gate's bias starts at 1, as ``keras.layers.LSTM``'s does
-    (``unit_forget_bias=True``); the other biases start at 0.
-
-    Parameters
-    ----------
-    units
-        Number of units n, a positive integer.
-    **kwargs
-        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
-
-    Raises
-    ------
-    TypeError
-        If ``units`` is not an integer.
-    ValueError
-        If ``units`` is smaller than 1.
-    """
-
-    kind = "cifg"
-    blocks = 3
-    bias_init = ("ones", "zeros", "zeros")
-
-    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
-        """One step: inputs (batch, m) and ``[h_prev, c_prev]`` to ``(h, [h, c])``."""
-        h_prev, c_prev = states[0], states[1]
-        (x_f, x_c, x_o), (U_f, U_c, U_o) = self._projections(inputs, h_prev)
-        f = ops.sigmoid(x_f + ops.matmul(h_prev, U_f))
-        c_tilde = ops.tanh(x_c + ops.matmul(h_prev, U_c))
-        o = ops.sigmoid(x_o + ops.matmul(h_prev, U_o))
-        c = f * c_prev + (1 - f) * c_tilde
-        h = o * ops.tanh(c)
-        return h, [h, c]
-
-
-
 def keras_layer(
     kind: str,
     units: int,
@@ -401,10 +450,10 @@ def keras_layer(
 ) -> Any:
     """A Keras recurrent layer of any kind of :data:`gru_companion.kinds.KINDS`.
 
-    A kind that Keras ships (``"simple_rnn"``, ``"lstm"``, ``"gru"``) is its own
-    ``keras.layers`` class, with Keras's defaults unless ``flags`` says otherwise; any
-    other kind is the course's cell of that kind (:class:`MGUCell`, ...) run by
-    ``keras.layers.RNN``.
+    A kind that Keras ships (its row names a ``keras_layer``: ``"simple_rnn"``,
+    ``"lstm"``, ``"gru"``) is that ``keras.layers`` class, with Keras's defaults unless
+    ``flags`` says otherwise; any other kind is the course's cell of that kind
+    (:class:`MGUCell`, ...; see :func:`cell_class`) run by ``keras.layers.RNN``.
 
     Parameters
     ----------
@@ -419,7 +468,8 @@ def keras_layer(
     dtype
         The dtype policy, e.g. ``"float64"``; ``None`` for Keras's default.
     **flags
-        Other arguments of a Keras layer (``reset_after``, ``go_backwards``, ...).
+        Other arguments of the Keras layer (``reset_after``, ``go_backwards``,
+        ``return_state``, ...).
 
     Raises
     ------
@@ -432,12 +482,16 @@ def keras_layer(
     row = kind_of(kind)
     units = check_positive_int("units", units)
     check_bool("return_sequences", return_sequences)
-    if name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a str or None, got {type(name).__name__} {name!r}")
-    options = {"return_sequences": return_sequences, "name": name, "dtype": dtype, **flags}
+    _check_name(name)
     if row.keras_layer is not None:
-        return getattr(keras.layers, row.keras_layer)(units, **options)
-    if kind not in _CELL_CLASSES:
-        raise ValueError(f"no Keras cell computes the kind {kind!r}")
-    cell = _CELL_CLASSES[kind](units, name=f"{name}_cell" if name else None, dtype=dtype)
-    return keras.layers.RNN(cell, **options)
+        options = {"return_sequences": return_sequences, "name": name, "dtype": dtype}
+        return getattr(keras.layers, row.keras_layer)(units, **options, **flags)
+    return _cell_layer(
+        kind,
+        units,
+        name=name,
+        dtype=dtype,
+        cell_options={},
+        return_sequences=return_sequences,
+        **flags,
+    )

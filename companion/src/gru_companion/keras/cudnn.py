@@ -1,4 +1,4 @@
-"""When ``keras.layers.GRU`` runs NVIDIA's fused cuDNN kernel, checked from its settings.
+"""When ``keras.layers.GRU`` runs NVIDIA's fused cuDNN kernel, checked from its settings and mask.
 
 With the TensorFlow backend, ``GRU.inner_loop`` (``keras/src/layers/rnn/gru.py``) first
 tries ``backend.gru`` (``keras/src/backend/tensorflow/rnn.py``), which runs the whole
@@ -105,12 +105,6 @@ def cudnn_conditions(layer: Any) -> list[CudnnCondition]:
         CudnnCondition("use_bias", "True", repr(cell.use_bias), bool(cell.use_bias)),
         CudnnCondition("reset_after", "True", repr(cell.reset_after), bool(cell.reset_after)),
     ]
-
-
-def cudnn_settings_ok(layer: Any) -> bool:
-    """Whether ``layer``'s settings allow the cuDNN path (it still needs a GPU, and a
-    right-padded mask if it is given one)."""
-    return all(condition.met for condition in cudnn_conditions(layer))
 
 
 def _check_mask(mask: Any) -> np.ndarray:
