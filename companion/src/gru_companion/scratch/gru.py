@@ -205,20 +205,11 @@ class NumpyGRU(RecurrentLayer):
         bias: np.ndarray | None,
         *,
         reset_after: bool = True,
-        return_sequences: bool = False,
-        return_state: bool = False,
-        go_backwards: bool = False,
+        **flags: bool,
     ) -> None:
         #: Where the reset gate acts (before the base class checks the bias's shape).
         self.reset_after = check_bool("reset_after", reset_after)
-        super().__init__(
-            kernel,
-            recurrent_kernel,
-            bias,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-        )
+        super().__init__(kernel, recurrent_kernel, bias, **flags)
 
     def bias_shape(self, units: int) -> tuple[int, ...]:
         """(2, 3 units) with ``reset_after=True``, else (3 units,)."""

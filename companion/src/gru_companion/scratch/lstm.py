@@ -19,12 +19,10 @@ product (see :mod:`gru_companion.scratch.recurrent_layer`); :func:`lstm_step` do
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from gru_companion.scratch.activations import sigmoid, tanh
-from gru_companion.scratch.recurrent_layer import RecurrentLayer, StepGradients, split_gates
+from gru_companion.scratch.recurrent_layer import RecurrentLayer, split_gates
 
 
 def lstm_step(
@@ -146,19 +144,5 @@ class NumpyLSTM(RecurrentLayer):
     """
 
     kind = "lstm"
-
-    def step(
-        self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
-    ) -> tuple[tuple[np.ndarray, ...], dict[str, Any]]:
-        """One step of :func:`lstm_step` with this layer's recurrent kernel."""
-        h, c, cache = lstm_step(x_proj, states[0], states[1], self.recurrent_kernel)
-        return (h, c), cache
-
-    def step_backward(
-        self, d_states: tuple[np.ndarray, ...], cache: dict[str, np.ndarray]
-    ) -> StepGradients:
-        """The backward pass of one step: :func:`lstm_step_backward`."""
-        dx_proj, dh_prev, dc_prev, d_u = lstm_step_backward(
-            d_states[0], d_states[1], cache, self.recurrent_kernel
-        )
-        return StepGradients(dx_proj, (dh_prev, dc_prev), d_u, None)
+    step_function = staticmethod(lstm_step)
+    step_backward_function = staticmethod(lstm_step_backward)

@@ -1,7 +1,7 @@
-r"""What every recurrent layer does around its cell: one machinery for SimpleRNN, LSTM and GRU.
+r"""The NumPy recurrent layer around any kind's cell: weights, checks, loop over time, BPTT.
 
-A recurrent layer owns three weights, laid out exactly as in Keras (``k`` gates, ``n``
-units, ``m`` input features):
+A recurrent layer owns three weights, laid out exactly as in Keras (``k`` blocks of
+:data:`gru_companion.kinds.KINDS`, ``n`` units, ``m`` input features):
 
 =====================  ==========  ===================================================
 weight                 shape       content
@@ -21,9 +21,10 @@ fast implementations use:
    kernel in one matrix product (:func:`input_projection`).
 2. **The recurrence**, one time step after the other: each step needs the state of the
    step before, so this loop cannot be batched over time. Each kind of layer supplies
-   only its step (``simple_rnn_step``, ``lstm_step``, ``gru_step``); the loop, the checks
-   of inputs and initial states, ``go_backwards``, ``return_sequences`` and
-   ``return_state`` live here, once, in :class:`RecurrentLayer`.
+   only its ``kind`` and its step (``simple_rnn_step``, ``lstm_step``, ``gru_step``, ...);
+   the loop, the checks of inputs and initial states, ``go_backwards``,
+   ``return_sequences`` and ``return_state`` live here, once, in :class:`RecurrentLayer`,
+   and :func:`layer_class` finds each kind's layer.
 
 Arrays are never converted or broadcast silently: inputs and initial states must be
 NumPy arrays of the weights' dtype (float32 or float64) with exactly the expected shape,
@@ -40,6 +41,7 @@ gradients of the input projection for all steps at once, in two matrix products
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Self
 
@@ -269,14 +271,14 @@ class RecurrentRun:
 class RecurrentLayer:
     """A recurrent layer in NumPy: weights, flags, and the loop over time steps.
 
-    Not used directly: :class:`~gru_companion.scratch.simple_rnn.NumpySimpleRNN`,
-    :class:`~gru_companion.scratch.lstm.NumpyLSTM` and :class:`~gru_companion.scratch.gru.NumpyGRU` add
-    their cell's step (:meth:`step`) and their gate and state names.
+    Not used directly: each kind's layer (:class:`~gru_companion.scratch.gru.NumpyGRU`,
+    ...; see :func:`layer_class`) sets its ``kind``, from whose row the gate and state
+    names come, and its step (:attr:`step_function` or :meth:`step`).
 
     Parameters
     ----------
     kernel
-        Input weights, shape (m, k n): m input features, k gates, n units. float32 or
+        Input weights, shape (m, k n): m input features, k blocks, n units. float32 or
         float64; the layer computes in this dtype.
     recurrent_kernel
         Recurrent weights, shape (n, k n), same dtype. Its number of rows sets ``units``.
@@ -310,11 +312,21 @@ class RecurrentLayer:
     gate_names: ClassVar[tuple[str, ...]] = ()
     #: The states' names, in the order Keras returns them, from the kind's row.
     state_names: ClassVar[tuple[str, ...]] = ("h",)
+    #: The kind's step, ``(x_proj, *states, recurrent_kernel) -> (*new_states, cache)``,
+    #: as a ``staticmethod``; :meth:`step` calls it.
+    step_function: ClassVar[Callable[..., tuple[Any, ...]] | None] = None
+    #: Its backward pass, ``(*d_states, cache, recurrent_kernel) -> (d_x_proj,
+    #: *d_previous_states, d_recurrent_kernel)``; :meth:`step_backward` calls it.
+    step_backward_function: ClassVar[Callable[..., tuple[Any, ...]] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Fill a subclass's names from its kind's row and register it as that kind's layer."""
+        """Fill a subclass's names from its kind's row and register it as that kind's layer.
+
+        Only a class that sets ``kind`` itself is registered: a subclass of ``NumpyGRU``
+        that changes a method (a test's deliberate slip) does not replace ``NumpyGRU``.
+        """
         super().__init_subclass__(**kwargs)
-        if not cls.kind:
+        if not cls.__dict__.get("kind"):
             return
         row = kind_of(cls.kind)
         cls.kind_name, cls.gate_names, cls.state_names = row.name, row.blocks, row.states
@@ -332,7 +344,7 @@ class RecurrentLayer:
     ) -> None:
         if not self.gate_names:
             raise TypeError(
-                "RecurrentLayer is the shared machinery; use NumpySimpleRNN, NumpyLSTM or NumpyGRU"
+                "RecurrentLayer is the shared machinery; use the layer of a kind, e.g. NumpyGRU"
             )
         self.return_sequences = check_bool("return_sequences", return_sequences)
         self.return_state = check_bool("return_state", return_state)
@@ -388,6 +400,9 @@ class RecurrentLayer:
     ) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
         """One time step: new states and the step's cache, from this step's projection.
 
+        By default :attr:`step_function` ``(x_proj, *states, recurrent_kernel)``, which
+        returns the new states and the cache; a kind whose step needs more overrides this.
+
         Parameters
         ----------
         x_proj
@@ -401,12 +416,20 @@ class RecurrentLayer:
             ``(new_states, cache)``: the new states (the first, ``h``, is the step's
             output) and a dictionary of the step's intermediate values.
         """
-        raise NotImplementedError("each kind of recurrent layer defines its step")
+        if self.step_function is None:
+            raise NotImplementedError("each kind of recurrent layer defines its step")
+        *new_states, cache = self.step_function(x_proj, *states, self.recurrent_kernel)
+        return tuple(new_states), cache
 
     def step_backward(
         self, d_states: tuple[np.ndarray, ...], cache: dict[str, np.ndarray]
     ) -> StepGradients:
         r"""The backward pass of one time step: from the gradients of its new states.
+
+        By default :attr:`step_backward_function` ``(*d_states, cache,
+        recurrent_kernel)``, which returns the gradients of the step's projection, of each
+        previous state and of the recurrent kernel; a kind with recurrent biases overrides
+        this.
 
         Parameters
         ----------
@@ -423,7 +446,14 @@ class RecurrentLayer:
             The gradients of the step's input projection, of the previous states and of
             the recurrent weights.
         """
-        raise NotImplementedError("each kind of recurrent layer defines its step's backward pass")
+        if self.step_backward_function is None:
+            raise NotImplementedError(
+                "each kind of recurrent layer defines its step's backward pass"
+            )
+        dx_proj, *d_prev, d_u = self.step_backward_function(
+            *d_states, cache, self.recurrent_kernel
+        )
+        return StepGradients(dx_proj, tuple(d_prev), d_u, None)
 
     def _bias_gradient(
         self, d_input_bias: np.ndarray | None, d_recurrent_bias: np.ndarray | None
@@ -637,7 +667,8 @@ class RecurrentLayer:
             )
         if len(states) != count:
             raise ValueError(
-                f"{name} must hold {count} array(s) [{labels}] for a {self.kind_name}, got {len(states)}"
+                f"{name} must hold {count} array(s) [{labels}] for a {self.kind_name}, "
+                f"got {len(states)}"
             )
         for index, (state, state_name) in enumerate(zip(states, self.state_names, strict=True)):
             label = f"{name}[{index}] ({state_name})"

@@ -14,12 +14,10 @@ adds the recurrent part.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from gru_companion.scratch.activations import tanh
-from gru_companion.scratch.recurrent_layer import RecurrentLayer, StepGradients
+from gru_companion.scratch.recurrent_layer import RecurrentLayer
 
 
 def simple_rnn_step(
@@ -109,17 +107,5 @@ class NumpySimpleRNN(RecurrentLayer):
     """
 
     kind = "simple_rnn"
-
-    def step(
-        self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
-    ) -> tuple[tuple[np.ndarray, ...], dict[str, Any]]:
-        """One step of :func:`simple_rnn_step` with this layer's recurrent kernel."""
-        h, cache = simple_rnn_step(x_proj, states[0], self.recurrent_kernel)
-        return (h,), cache
-
-    def step_backward(
-        self, d_states: tuple[np.ndarray, ...], cache: dict[str, np.ndarray]
-    ) -> StepGradients:
-        """The backward pass of one step: :func:`simple_rnn_step_backward`."""
-        dx_proj, dh_prev, d_u = simple_rnn_step_backward(d_states[0], cache, self.recurrent_kernel)
-        return StepGradients(dx_proj, (dh_prev,), d_u, None)
+    step_function = staticmethod(simple_rnn_step)
+    step_backward_function = staticmethod(simple_rnn_step_backward)

@@ -1,4 +1,4 @@
-r"""Three simplified gated cells in NumPy, and the tied GRU or LSTM weights that equal each.
+r"""The three simplified gated cells in NumPy, and the tied GRU or LSTM weights equal to each.
 
 Each variant removes or ties a gate of the GRU or the LSTM. With :math:`\sigma` the
 logistic sigmoid and :math:`\odot` the element-wise product:
@@ -15,7 +15,7 @@ state the candidate sees.
 
 It is exactly a ``keras.layers.GRU(reset_after=False)`` whose reset gate has the weights
 of :math:`f` and whose update gate has their negatives (:math:`\sigma(-a) = 1 - \sigma(a)`):
-:func:`mgu_as_gru_weights`.
+:func:`mgu_to_gru`.
 
 **GRU without a reset gate** (:math:`r \equiv 1`), one of the ablations of Greff et al.
 (2017) applied to the GRU:
@@ -28,7 +28,7 @@ of :math:`f` and whose update gate has their negatives (:math:`\sigma(-a) = 1 - 
 
 It is a ``keras.layers.GRU(reset_after=False)`` whose reset gate has zero weights and a
 bias of 40, so that :math:`r = \sigma(40)`, which is 1 in float64:
-:func:`no_reset_as_gru_weights`.
+:func:`gru_no_reset_to_gru`.
 
 **Coupled-gate LSTM** (CIFG, "coupled input and forget gate"; Greff et al., 2017). The
 input gate is tied to the forget gate, :math:`i_t = 1 - f_t`: the cell writes exactly as
@@ -43,7 +43,7 @@ much as it forgets.
     h_t &= o_t \odot \tanh(c_t)
 
 It is a ``keras.layers.LSTM`` whose input gate has the negatives of the forget gate's
-weights: :func:`cifg_as_lstm_weights`.
+weights: :func:`cifg_to_lstm`.
 
 Weights are laid out as Keras lays out the GRU's and the LSTM's, one column block per gate
 in the order of the equations:
@@ -59,8 +59,8 @@ coupled-gate LSTM    (m, 3n), [f | c | o]  (n, 3n)               (3n,)
 The NumPy layers (:class:`NumpyMGU`, :class:`NumpyNoResetGRU`, :class:`NumpyCIFG`) share
 the loop over time of :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`;
 their rows in :data:`gru_companion.kinds.KINDS` are ``"mgu"``, ``"gru_no_reset"`` and
-``"cifg"``. :func:`mgu_to_gru`, :func:`no_reset_to_gru` and :func:`cifg_to_lstm` give the
-weights of the full Keras cell that computes each variant. Their Keras cells are in
+``"cifg"``. The converters, named ``<from>_to_<to>`` by kind, give the weights of the full
+Keras cell that computes each variant. Their Keras cells are in
 :mod:`gru_companion.keras.cells`; the comparison on the adding problem is the experiment
 ``variants`` of :mod:`gru_companion.experiments`.
 """
@@ -103,7 +103,6 @@ def mgu_step(
     return h, {"h_prev": h_prev, "f": f, "h_tilde": h_tilde, "h": h}
 
 
-
 def no_reset_gru_step(
     x_proj: np.ndarray, h_prev: np.ndarray, recurrent_kernel: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -130,7 +129,6 @@ def no_reset_gru_step(
     h_tilde = tanh(x_h + h_prev @ U_h)  # the candidate always sees all of h_prev
     h = z * h_prev + (1 - z) * h_tilde
     return h, {"h_prev": h_prev, "z": z, "h_tilde": h_tilde, "h": h}
-
 
 
 def cifg_step(
@@ -165,117 +163,49 @@ def cifg_step(
     return h, c, cache
 
 
-
 class NumpyMGU(RecurrentLayer):
-    """The minimal gated unit in NumPy (:func:`mgu_step` over a sequence).
+    """The minimal gated unit in NumPy: :func:`mgu_step` over a sequence.
 
-    Parameters
-    ----------
-    kernel
-        :math:`[W_f | W_h]`, shape (features, 2 units), float32 or float64.
-    recurrent_kernel
-        :math:`[U_f | U_h]`, shape (units, 2 units), same dtype.
-    bias
-        :math:`[b_f | b_h]`, shape (2 units,), same dtype, or ``None``.
-    return_sequences, return_state, go_backwards
-        As in Keras (see :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`).
+    Weights [f | h] (the module's table); parameters as
+    :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`.
     """
 
     kind = "mgu"
-
-    def step(
-        self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
-    ) -> tuple[tuple[np.ndarray, ...], dict[str, Any]]:
-        """One step of :func:`mgu_step` with this layer's recurrent kernel."""
-        h, cache = mgu_step(x_proj, states[0], self.recurrent_kernel)
-        return (h,), cache
-
+    step_function = staticmethod(mgu_step)
 
 
 class NumpyNoResetGRU(RecurrentLayer):
-    """The GRU without a reset gate in NumPy (:func:`no_reset_gru_step` over a sequence).
+    """The GRU without a reset gate in NumPy: :func:`no_reset_gru_step` over a sequence.
 
-    Parameters
-    ----------
-    kernel
-        :math:`[W_z | W_h]`, shape (features, 2 units), float32 or float64.
-    recurrent_kernel
-        :math:`[U_z | U_h]`, shape (units, 2 units), same dtype.
-    bias
-        :math:`[b_z | b_h]`, shape (2 units,), same dtype, or ``None``.
-    return_sequences, return_state, go_backwards
-        As in Keras (see :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`).
+    Weights [z | h] (the module's table); parameters as
+    :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`.
     """
 
     kind = "gru_no_reset"
-
-    def step(
-        self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
-    ) -> tuple[tuple[np.ndarray, ...], dict[str, Any]]:
-        """One step of :func:`no_reset_gru_step` with this layer's recurrent kernel."""
-        h, cache = no_reset_gru_step(x_proj, states[0], self.recurrent_kernel)
-        return (h,), cache
-
+    step_function = staticmethod(no_reset_gru_step)
 
 
 class NumpyCIFG(RecurrentLayer):
-    """The coupled-gate LSTM in NumPy (:func:`cifg_step` over a sequence).
+    """The coupled-gate LSTM in NumPy: :func:`cifg_step` over a sequence.
 
-    States are ``[h, c]``, as in an LSTM.
-
-    Parameters
-    ----------
-    kernel
-        :math:`[W_f | W_c | W_o]`, shape (features, 3 units), float32 or float64.
-    recurrent_kernel
-        :math:`[U_f | U_c | U_o]`, shape (units, 3 units), same dtype.
-    bias
-        :math:`[b_f | b_c | b_o]`, shape (3 units,), same dtype, or ``None``.
-    return_sequences, return_state, go_backwards
-        As in Keras (see :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`).
+    Weights [f | c | o] and states ``[h, c]``, as in an LSTM (the module's table);
+    parameters as :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer`.
     """
 
     kind = "cifg"
-
-    def step(
-        self, x_proj: np.ndarray, states: tuple[np.ndarray, ...]
-    ) -> tuple[tuple[np.ndarray, ...], dict[str, Any]]:
-        """One step of :func:`cifg_step` with this layer's recurrent kernel."""
-        h, c, cache = cifg_step(x_proj, states[0], states[1], self.recurrent_kernel)
-        return (h, c), cache
+    step_function = staticmethod(cifg_step)
 
 
-
-def _check_variant_weights(
-    kernel: Any, recurrent_kernel: Any, bias: Any, blocks: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    arrays = []
-    for label, value in (
-        ("kernel", kernel),
-        ("recurrent_kernel", recurrent_kernel),
-        ("bias", bias),
-    ):
-        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
-            raise TypeError(f"{label} must be a floating numpy.ndarray, got {type(value).__name__}")
-        arrays.append(value)
-    kernel, recurrent_kernel, bias = arrays
-    n = recurrent_kernel.shape[0] if recurrent_kernel.ndim == 2 else -1
-    if (
-        n < 1
-        or recurrent_kernel.shape != (n, blocks * n)
-        or kernel.ndim != 2
-        or kernel.shape[1] != blocks * n
-        or bias.shape != (blocks * n,)
-    ):
-        raise ValueError(
-            f"weights must have shapes (m, {blocks}n), (n, {blocks}n) and ({blocks}n,), got "
-            f"{kernel.shape}, {recurrent_kernel.shape} and {bias.shape}"
-        )
-    return kernel, recurrent_kernel, bias
+def _checked(
+    layer: type[RecurrentLayer], kernel: Any, recurrent_kernel: Any, bias: Any
+) -> list[np.ndarray]:
+    """Copies of the weights if ``layer`` accepts them with a bias, else its error."""
+    if bias is None:
+        raise TypeError("bias must be a numpy.ndarray, got NoneType: the tied weights need one")
+    return layer(kernel, recurrent_kernel, bias).get_weights()
 
 
-
-def mgu_as_gru_weights(
+def mgu_to_gru(
     kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray
 ) -> list[np.ndarray]:
     r"""Weights of a ``keras.layers.GRU(reset_after=False)`` that computes this MGU.
@@ -293,8 +223,13 @@ def mgu_as_gru_weights(
     list of numpy.ndarray
         ``[kernel (m, 3n), recurrent_kernel (n, 3n), bias (3n,)]`` in the GRU's block
         order [z | r | h].
+
+    Raises
+    ------
+    TypeError, ValueError
+        If :class:`NumpyMGU` refuses the weights, or ``bias`` is ``None``.
     """
-    kernel, recurrent_kernel, bias = _check_variant_weights(kernel, recurrent_kernel, bias, 2)
+    kernel, recurrent_kernel, bias = _checked(NumpyMGU, kernel, recurrent_kernel, bias)
 
     def tie(weight: np.ndarray) -> np.ndarray:
         f, h = split_gates(weight, 2)
@@ -303,8 +238,7 @@ def mgu_as_gru_weights(
     return [tie(kernel), tie(recurrent_kernel), tie(bias)]
 
 
-
-def no_reset_as_gru_weights(
+def gru_no_reset_to_gru(
     kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray
 ) -> list[np.ndarray]:
     r"""Weights of a ``keras.layers.GRU(reset_after=False)`` computing this GRU without reset gate.
@@ -321,8 +255,13 @@ def no_reset_as_gru_weights(
     -------
     list of numpy.ndarray
         ``[kernel (m, 3n), recurrent_kernel (n, 3n), bias (3n,)]``, blocks [z | r | h].
+
+    Raises
+    ------
+    TypeError, ValueError
+        If :class:`NumpyNoResetGRU` refuses the weights, or ``bias`` is ``None``.
     """
-    kernel, recurrent_kernel, bias = _check_variant_weights(kernel, recurrent_kernel, bias, 2)
+    kernel, recurrent_kernel, bias = _checked(NumpyNoResetGRU, kernel, recurrent_kernel, bias)
 
     def with_reset(weight: np.ndarray, value: float) -> np.ndarray:
         z, h = split_gates(weight, 2)
@@ -335,8 +274,7 @@ def no_reset_as_gru_weights(
     ]
 
 
-
-def cifg_as_lstm_weights(
+def cifg_to_lstm(
     kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray
 ) -> list[np.ndarray]:
     r"""Weights of a ``keras.layers.LSTM`` that computes this coupled-gate LSTM.
@@ -353,8 +291,13 @@ def cifg_as_lstm_weights(
     -------
     list of numpy.ndarray
         ``[kernel (m, 4n), recurrent_kernel (n, 4n), bias (4n,)]``, blocks [i | f | c | o].
+
+    Raises
+    ------
+    TypeError, ValueError
+        If :class:`NumpyCIFG` refuses the weights, or ``bias`` is ``None``.
     """
-    kernel, recurrent_kernel, bias = _check_variant_weights(kernel, recurrent_kernel, bias, 3)
+    kernel, recurrent_kernel, bias = _checked(NumpyCIFG, kernel, recurrent_kernel, bias)
 
     def tie(weight: np.ndarray) -> np.ndarray:
         f, c, o = split_gates(weight, 3)
