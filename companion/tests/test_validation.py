@@ -7,8 +7,10 @@ import pytest
 
 from gru_companion.validation import (
     check_int_at_least,
+    check_open_fraction,
     check_positive_int,
     check_positive_number,
+    check_real,
 )
 
 
@@ -56,3 +58,17 @@ def test_positive_number_refuses_non_positive_infinite_and_non_numbers(value, er
     expected = "a positive finite number" if error is ValueError else "a positive number"
     with pytest.raises(error, match=f"^learning_rate must be {expected}, got"):
         check_positive_number("learning_rate", value)
+
+
+def test_real_checks_the_type_only_and_each_number_check_words_it_its_way():
+    assert check_real("scale", np.float32(2.5)) == 2.5 and type(check_real("x", 3)) is float
+    assert math.isnan(check_real("x", float("nan")))  # the range is the caller's
+    with pytest.raises(TypeError, match=r"^x must be a real number, got bool True$"):
+        check_real("x", True)
+    with pytest.raises(TypeError, match=r"^x must be a positive number, got str '1'$"):
+        check_positive_number("x", "1")
+    with pytest.raises(TypeError, match=r"^x must be a number strictly between 0 and 1, got"):
+        check_open_fraction("x", None)
+    assert check_open_fraction("x", 0.25) == 0.25
+    with pytest.raises(ValueError, match=r"^x must be strictly between 0 and 1, got 1$"):
+        check_open_fraction("x", 1)

@@ -87,6 +87,30 @@ def check_int_at_least(name: str, value: Any, minimum: int, *, expected: str | N
     return int(value)
 
 
+def check_real(name: str, value: Any, *, expected: str = "a real number") -> float:
+    """Return ``value`` as a ``float`` if it is a real number (``bool`` rejected), else raise.
+
+    The type check every number check starts with; the range is the caller's.
+
+    Parameters
+    ----------
+    name
+        The argument's name, used in the error message.
+    value
+        The value to check.
+    expected
+        How the message describes an allowed value, e.g. ``"a positive number"``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (a ``bool`` is not one here).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
 def check_positive_number(name: str, value: Any) -> float:
     """Return ``value`` as a ``float`` if it is a finite real number > 0, else raise.
 
@@ -106,11 +130,10 @@ def check_positive_number(name: str, value: Any) -> float:
     ValueError
         If ``value`` is not positive, or is infinite or NaN.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__} {value!r}")
-    if not (math.isfinite(float(value)) and float(value) > 0):
+    number = check_real(name, value, expected="a positive number")
+    if not (math.isfinite(number) and number > 0):
         raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
+    return number
 
 
 def check_open_fraction(name: str, value: Any) -> float:
@@ -130,14 +153,10 @@ def check_open_fraction(name: str, value: Any) -> float:
     ValueError
         If ``value`` is not strictly between 0 and 1 (NaN included).
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a number strictly between 0 and 1, "
-            f"got {type(value).__name__} {value!r}"
-        )
-    if not 0.0 < float(value) < 1.0:
+    number = check_real(name, value, expected="a number strictly between 0 and 1")
+    if not 0.0 < number < 1.0:
         raise ValueError(f"{name} must be strictly between 0 and 1, got {value}")
-    return float(value)
+    return number
 
 
 def check_rng(name: str, value: Any) -> np.random.Generator:

@@ -213,7 +213,7 @@ def with_gate_fixed(layer: RecurrentLayer, gate: str, value: Any) -> RecurrentLa
     Returns
     -------
     RecurrentLayer
-        A new layer of the same kind; ``layer`` is not changed.
+        As :func:`with_block_constant`: a new layer, ``layer`` unchanged.
 
     Raises
     ------

@@ -45,10 +45,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
+from gru_companion.kinds import kind_of
 from gru_companion.validation import check_bool, check_choice
-
-#: Cell kinds that can be drawn, in the order of :func:`draw_cells`.
-CELL_KINDS = ("simple_rnn", "gru", "lstm")
 
 #: The paths each cell can highlight, with what each one is.
 HIGHLIGHTS: dict[str, dict[str, str]] = {
@@ -225,12 +223,7 @@ class _Canvas:
             linewidth=_HIGHLIGHT_WIDTH if lit else _LINE_WIDTH,
             zorder=5,
         )
-        box.set_gid(f"box:{name}")
-        self.ax.add_patch(box)
-        self.ax.text(
-            x, y, text, ha="center", va="center", fontsize=_BOX_SIZE, zorder=6,
-            color=_HIGHLIGHT if lit else "black", gid=f"text:{name}",
-        )  # fmt: skip
+        self._labelled(box, f"box:{name}", center, text, lit, _BOX_SIZE, name)
         return _Shape(x, y, width / 2, _BOX_H / 2)
 
     def node(
@@ -256,14 +249,20 @@ class _Canvas:
         else:
             half_w = half_h = _NODE_R
             shape = Circle(center, _NODE_R, **style)
-        shape.set_gid(f"node:{name}")
-        self.ax.add_patch(shape)
-        self.ax.text(
-            center[0], center[1], text, ha="center", va="center",
-            fontsize=size, zorder=6,
-            color=_HIGHLIGHT if lit else "black", gid=f"text:{name}",
-        )  # fmt: skip
+        self._labelled(shape, f"node:{name}", center, text, lit, size, name)
         return _Shape(center[0], center[1], half_w, half_h)
+
+    def _labelled(
+        self, patch: Any, gid: str, center: tuple[float, float], text: str, lit: bool,
+        size: float, name: str,
+    ) -> None:
+        """Add a box or a node and the text written in its middle."""
+        patch.set_gid(gid)
+        self.ax.add_patch(patch)
+        self.ax.text(
+            center[0], center[1], text, ha="center", va="center", fontsize=size, zorder=6,
+            color=_HIGHLIGHT if lit else "black", gid=f"text:{name}",
+        )
 
     def params(self, name: str, shape: _Shape, text: str, *, side: str = "left") -> None:
         """Write a box's parameters beside it, in small grey type."""
@@ -357,7 +356,7 @@ def _check_ax(ax: Any) -> None:
 
 def _check_highlight(kind: str, highlight: Any) -> None:
     if highlight is not None:
-        check_choice(f"highlight for the {_TITLES[kind]} cell", highlight, HIGHLIGHTS[kind])
+        check_choice(f"highlight for the {kind_of(kind).name} cell", highlight, HIGHLIGHTS[kind])
 
 
 def _axes(ax: Axes | None, width: float) -> Axes:
@@ -622,13 +621,15 @@ def draw_lstm_cell(
     return canvas.ax
 
 
+#: This module's drawing of each kind it draws.
 _DRAWERS = {
     "simple_rnn": draw_simple_rnn_cell,
     "gru": draw_gru_cell,
     "lstm": draw_lstm_cell,
 }
 
-_TITLES = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
+#: The kinds that can be drawn (those with a drawing here), in the order of :func:`draw_cells`.
+CELL_KINDS = tuple(_DRAWERS)
 
 
 def draw_cell(kind: str, ax: Axes | None = None, **options: Any) -> Axes:
@@ -672,7 +673,8 @@ def draw_cells(
     show_parameters
         Whether to write each layer box's parameters beside it.
     titles
-        Whether to put the layer's name (SimpleRNN, GRU, LSTM) over each drawing.
+        Whether to put the layer's name (its kind's :attr:`~gru_companion.kinds.Kind.name`:
+        SimpleRNN, GRU, LSTM) over each drawing.
 
     Returns
     -------
@@ -705,5 +707,5 @@ def draw_cells(
         lit = highlight if highlight in HIGHLIGHTS[kind] else None
         draw_cell(kind, ax, highlight=lit, show_parameters=show_parameters)
         if titles:
-            ax.set_title(_TITLES[kind], fontsize=_SYMBOL_SIZE)
+            ax.set_title(kind_of(kind).name, fontsize=_SYMBOL_SIZE)
     return fig

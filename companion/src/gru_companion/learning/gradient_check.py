@@ -213,9 +213,11 @@ def check_layer_gradients(
     tolerance: float = DEFAULT_TOLERANCE,
     epsilon: float = DEFAULT_EPSILON,
 ) -> dict[str, float]:
-    r"""Check a recurrent layer's :meth:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.backward`.
+    r"""Check a recurrent layer's backward pass against central differences.
 
-    The loss is a random linear function of everything the layer returns,
+    The gradients of
+    :meth:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.backward` are compared
+    with those of a loss that is a random linear function of everything the layer returns,
     :math:`L = \sum R \odot \text{output} + \sum_s S_s \odot \text{state}_s` (the states
     only with ``return_state``), whose gradient with respect to the outputs is the random
     :math:`R, S_s`: every output entry gets its own weight, so a gradient routed to the
@@ -224,8 +226,9 @@ def check_layer_gradients(
     Parameters
     ----------
     layer
-        A float64 ``NumpySimpleRNN``, ``NumpyLSTM`` or ``NumpyGRU`` (its weights are
-        perturbed in place during the check, and restored).
+        A float64 NumPy recurrent layer with a backward pass (``NumpySimpleRNN``,
+        ``NumpyLSTM``, ``NumpyGRU``; its weights are perturbed in place during the check,
+        and restored).
     inputs
         Float64 inputs (batch, time, features). Not changed (a copy is perturbed).
     initial_state

@@ -182,9 +182,3 @@ class SoftmaxCrossEntropy(Loss):
         count = logits.size // logits.shape[-1]  # the number of predictions
         value = -np.sum(targets * log_softmax) / count
         return float(value), (np.exp(log_softmax) - targets) / count
-
-
-#: The losses by Keras name.
-LOSSES: dict[str, type[Loss]] = {
-    cls.name: cls for cls in (MeanSquaredError, BernoulliNLL, SoftmaxCrossEntropy)
-}

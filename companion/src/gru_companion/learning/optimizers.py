@@ -49,19 +49,16 @@ Keras twin stays equal to float64 rounding.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from gru_companion.validation import check_bool, check_positive_number
+from gru_companion.validation import check_bool, check_positive_number, check_real
 
 
 def _check_real(name: str, value: Any, *, low: float, high: float, closed_low: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    number = float(value)
+    number = check_real(name, value)
     above_low = number >= low if closed_low else number > low
     if not (above_low and number < high and math.isfinite(number)):
         bracket = "[" if closed_low else "("
@@ -337,42 +334,3 @@ class Adam(Optimizer):
             "beta_2": self.beta_2,
             "epsilon": self.epsilon,
         }
-
-
-#: The optimizers by Keras name.
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
-
-
-def make_optimizer(name: str, **options: Any) -> Optimizer:
-    """An optimizer by its Keras name, with options checked by name.
-
-    Parameters
-    ----------
-    name
-        ``"sgd"`` or ``"adam"`` (any case).
-    **options
-        The optimizer's arguments (see :class:`SGD` and :class:`Adam`).
-
-    Raises
-    ------
-    ValueError
-        If the name is unknown.
-    TypeError
-        If an option is not an argument of that optimizer (named in the message), or a
-        value has the wrong type.
-
-    Examples
-    --------
-    >>> make_optimizer("SGD", learning_rate=0.1)
-    SGD(learning_rate=0.1, global_clipnorm=None, like_keras=False, momentum=0.0, nesterov=False)
-    """
-    if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
-    cls = OPTIMIZERS[name.lower()]
-    allowed = {"learning_rate", "global_clipnorm"} | set(cls().get_config())
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise TypeError(
-            f"unknown argument(s) {unknown} for {cls.__name__}; its arguments are {sorted(allowed)}"
-        )
-    return cls(**options)

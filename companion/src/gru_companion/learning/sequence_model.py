@@ -161,7 +161,9 @@ class SequenceModel:
             The targets the loss expects for the predictions.
         """
         if not isinstance(loss, Loss):
-            raise TypeError(f"loss must be a gru_companion.learning.losses.Loss, got {type(loss).__name__}")
+            raise TypeError(
+                f"loss must be a gru_companion.learning.losses.Loss, got {type(loss).__name__}"
+            )
         run = self.forward(inputs)
         value, d_predictions = loss.value_and_gradient(targets, run.predictions)
         return value, self.backward(run, d_predictions)

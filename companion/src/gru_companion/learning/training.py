@@ -157,7 +157,9 @@ def fit(
     if not isinstance(model, SequenceModel):
         raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
     if not isinstance(loss, Loss):
-        raise TypeError(f"loss must be a gru_companion.learning.losses.Loss, got {type(loss).__name__}")
+        raise TypeError(
+            f"loss must be a gru_companion.learning.losses.Loss, got {type(loss).__name__}"
+        )
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
             f"optimizer must be a gru_companion.learning.optimizers.Optimizer, got "
