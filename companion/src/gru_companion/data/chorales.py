@@ -236,14 +236,6 @@ def chorale_split(piece_id: str) -> str:
     return "test"
 
 
-def corpus_piece_ids() -> list[str]:
-    """Identifiers of all Bach files in music21's corpus, sorted (433 with music21 10.5).
-
-    Not all are four-voice chorales: :func:`load_chorales` skips the others.
-    """
-    return sorted(_corpus_paths())
-
-
 def key_shift(key: Any) -> int:
     """Semitones that move a key to C major (major keys) or A minor (minor keys).
 
@@ -275,38 +267,6 @@ def key_shift(key: Any) -> int:
     target = 0 if key.mode == "major" else 9
     shift = (target - key.tonic.pitchClass) % 12
     return shift - 12 if shift >= 6 else shift
-
-
-def score_to_roll(score: Any, *, transpose: bool = True) -> np.ndarray:
-    """Piano roll of one four-voice chorale, one row per quarter note.
-
-    Parameters
-    ----------
-    score
-        A ``music21.stream.Score`` with exactly four parts, none of them holding chords
-        (e.g. ``music21.corpus.parse("bach/bwv10.7.mxl")``).
-    transpose
-        Whether to transpose to C major / A minor by :func:`key_shift` of the key found
-        by ``score.analyze("key")``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``bool`` array of shape ``(ceil(score.highestTime), 88)``: entry ``[t, j]`` is
-        true when MIDI note ``21 + j`` sounds at ``t`` quarter notes from the start.
-
-    Raises
-    ------
-    TypeError
-        If ``score`` is not a ``music21.stream.Score``, or ``transpose`` not a bool.
-    ValueError
-        If the score is not a four-voice chorale (parts, chords, no notes) or a note falls
-        outside the 88 keys; the message says which.
-    """
-    check_bool("transpose", transpose)
-    parts = _four_voices(score)
-    shift = key_shift(score.analyze("key")) if transpose else 0
-    return _fill_roll(score, parts, shift)
 
 
 def load_chorales(

@@ -1,1 +1,11 @@
-"""(room docstring to be written)"""
+"""Figures: the course's drawings, made with matplotlib (no other room imports it).
+
+In the order the book teaches them:
+
+* :mod:`~gru_companion.figures.cell_diagrams`: a SimpleRNN, an LSTM and a GRU cell drawn
+  with the symbols of their equations, one path highlighted on request.
+* :mod:`~gru_companion.figures.unrolled`: a recurrent layer unrolled in time, one copy of
+  its cell per step, stacked layers included.
+* :mod:`~gru_companion.figures.gate_traces`: gates, candidates and states of a sequence as
+  heatmaps, from :func:`gru_companion.analysis.gate_probes.gate_traces`.
+"""
