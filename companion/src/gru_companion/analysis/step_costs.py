@@ -273,14 +273,18 @@ def _lstm_cache(reset_after: bool) -> tuple[str, ...]:
 class _Formulas(NamedTuple):
     """This module's own formulas for one kind."""
 
+    kind: str
     ops: Callable[[bool, bool], ElementwiseOps]  # (use_bias, reset_after) -> per unit and row
     cache: Callable[[bool], tuple[str, ...]]  # reset_after -> the vectors BPTT keeps
 
 
 _FORMULAS: dict[str, _Formulas] = {
-    "simple_rnn": _Formulas(_simple_rnn_ops, _simple_rnn_cache),
-    "gru": _Formulas(_gru_ops, _gru_cache),
-    "lstm": _Formulas(_lstm_ops, _lstm_cache),
+    formulas.kind: formulas
+    for formulas in (
+        _Formulas("simple_rnn", _simple_rnn_ops, _simple_rnn_cache),
+        _Formulas("gru", _gru_ops, _gru_cache),
+        _Formulas("lstm", _lstm_ops, _lstm_cache),
+    )
 }
 
 #: The kinds whose costs are counted: those this module has element-wise and cache formulas for.
