@@ -59,20 +59,12 @@ _CELL_CLASSES: dict[str, type[KerasOpsCell]] = {}
 
 
 def cell_class(kind: str) -> type[KerasOpsCell]:
-    """The course's ``keras.ops`` cell class of ``kind`` (a key of ``KINDS``).
+    """The course's ``keras.ops`` cell class of ``kind``: ``cell_class("mgu")`` is :class:`MGUCell`.
 
-    Raises
-    ------
-    TypeError, ValueError
-        If ``kind`` is not a key of ``KINDS``, or no course cell computes it.
-
-    Examples
-    --------
-    >>> cell_class("mgu").__name__
-    'MGUCell'
+    ``kind`` must be a key of ``KINDS`` (else :func:`~gru_companion.kinds.kind_of` raises
+    ``TypeError`` or ``ValueError``) that a course cell computes (else ``ValueError``).
     """
-    kind_of(kind)
-    if kind not in _CELL_CLASSES:
+    if kind_of(kind).key not in _CELL_CLASSES:
         raise ValueError(f"no Keras cell computes the kind {kind!r}")
     return _CELL_CLASSES[kind]
 
@@ -94,10 +86,8 @@ class KerasOpsCell(keras.layers.Layer):
 
     Raises
     ------
-    TypeError
-        If ``units`` is not an integer.
-    ValueError
-        If ``units`` is smaller than 1.
+    TypeError, ValueError
+        If ``units`` is not a positive integer (the message says which).
     """
 
     #: The key of the cell's row in :data:`gru_companion.kinds.KINDS`; a subclass that sets

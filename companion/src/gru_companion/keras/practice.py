@@ -1,5 +1,6 @@
-"""What ``keras.layers.GRU``'s flags do, made observable: padding and masks, stateful
-runs in chunks, copies with changed settings, dropout masks.
+"""What ``keras.layers.GRU``'s flags do, made observable: masks, chunks, copies, dropout.
+
+Padding and masks, stateful runs in chunks, copies with changed settings, dropout masks.
 
 Each function runs Keras and returns NumPy arrays or small dataclasses, so that the
 chapter *GRUs in Keras, in practice* can print and assert what it claims:

@@ -55,15 +55,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
     r"""The hyperbolic tangent, elementwise: :math:`\tanh(x) = (e^{x} - e^{-x}) / (e^{x} + e^{-x})`.
 
     NumPy's ``np.tanh`` is already stable for large ``|x|`` (it saturates at -1 and 1).
-
-    Parameters
-    ----------
-    x
-        A floating-point array (any shape). Its dtype is kept.
-
-    Returns
-    -------
-    numpy.ndarray
-        :math:`\tanh(x)`, with the shape and dtype of ``x``.
+    Like :func:`sigmoid`, it takes a floating-point array of any shape and returns one of
+    the same shape and dtype.
     """
     return np.tanh(x)

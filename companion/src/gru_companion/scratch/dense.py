@@ -22,6 +22,7 @@ from typing import Any, Self
 import numpy as np
 
 from gru_companion.scratch.initializers import glorot_uniform
+from gru_companion.scratch.weights import KerasWeights
 from gru_companion.validation import (
     check_bool,
     check_finite,
@@ -59,8 +60,11 @@ class DenseGradients:
         return named
 
 
-class NumpyDense:
+class NumpyDense(KerasWeights):
     """``keras.layers.Dense`` without activation, in NumPy.
+
+    Its ``features``, ``dtype``, ``use_bias`` and ``get_weights()`` (``[kernel, bias]``)
+    are those of :class:`~gru_companion.scratch.weights.KerasWeights`.
 
     Parameters
     ----------
@@ -137,24 +141,9 @@ class NumpyDense:
         return cls(kernel, np.zeros(units, dtype=dtype) if use_bias else None)
 
     @property
-    def features(self) -> int:
-        """The number of input features."""
-        return self.kernel.shape[0]
-
-    @property
     def units(self) -> int:
         """The number of outputs."""
         return self.kernel.shape[1]
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The weights' dtype, which the layer computes in."""
-        return self.kernel.dtype
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of ``[kernel, bias]`` (``[kernel]`` without a bias), as Keras orders them."""
-        weights = [self.kernel] if self.bias is None else [self.kernel, self.bias]
-        return [weight.copy() for weight in weights]
 
     def _check_inputs(self, inputs: Any) -> np.ndarray:
         inputs = check_float_array("inputs", inputs, "of shape (..., features)", self.dtype)

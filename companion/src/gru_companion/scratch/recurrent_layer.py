@@ -49,6 +49,7 @@ import numpy as np
 
 from gru_companion.kinds import kind_of
 from gru_companion.scratch.initializers import glorot_uniform, orthogonal
+from gru_companion.scratch.weights import KerasWeights
 from gru_companion.validation import (
     check_bool,
     check_finite,
@@ -268,7 +269,7 @@ class RecurrentRun:
     caches: list[dict[str, np.ndarray]] | None
 
 
-class RecurrentLayer:
+class RecurrentLayer(KerasWeights):
     """A recurrent layer in NumPy: weights, flags, and the loop over time steps.
 
     Not used directly: each kind's layer (:class:`~gru_companion.scratch.gru.NumpyGRU`,
@@ -475,30 +476,9 @@ class RecurrentLayer:
         """Number of units n (the width of each state)."""
         return self.recurrent_kernel.shape[0]
 
-    @property
-    def features(self) -> int:
-        """Number of input features m the layer expects."""
-        return self.kernel.shape[0]
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The dtype of the weights, which the layer computes in (float32 or float64)."""
-        return self.kernel.dtype
-
-    @property
-    def use_bias(self) -> bool:
-        """Whether the layer has a bias."""
-        return self.bias is not None
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of the weights in Keras's order: ``[kernel, recurrent_kernel, bias]``.
-
-        Without a bias the list has two arrays, as Keras's ``get_weights()``.
-        """
-        weights = [self.kernel, self.recurrent_kernel]
-        if self.bias is not None:
-            weights.append(self.bias)
-        return [weight.copy() for weight in weights]
+    def _weights(self) -> list[np.ndarray | None]:
+        """``[kernel, recurrent_kernel, bias]``, Keras's order (``get_weights`` copies them)."""
+        return [self.kernel, self.recurrent_kernel, self.bias]
 
     def get_config(self) -> dict[str, Any]:
         """The layer's settings, with Keras's names: ``units``, ``use_bias``, flags, dtype."""
@@ -513,8 +493,7 @@ class RecurrentLayer:
     def astype(self, dtype: Any) -> Self:
         """A copy of this layer with its weights cast to ``dtype`` (float32 or float64)."""
         dtype = check_float_dtype(dtype)
-        weights = [self.kernel, self.recurrent_kernel, self.bias]
-        cast = [None if w is None else w.astype(dtype) for w in weights]
+        cast = [None if w is None else w.astype(dtype) for w in self._weights()]
         return type(self)(*cast, **self._options())
 
     def __repr__(self) -> str:

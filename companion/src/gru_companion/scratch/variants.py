@@ -67,6 +67,7 @@ Keras cell that computes each variant. Their Keras cells are in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -108,20 +109,8 @@ def no_reset_gru_step(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     r"""One step of the GRU without a reset gate (:math:`r \equiv 1`).
 
-    Parameters
-    ----------
-    x_proj
-        This step's input projection :math:`x_t W + b`, shape (batch, 2n), blocks [z | h].
-    h_prev
-        The previous state :math:`h_{t-1}`, shape (batch, n).
-    recurrent_kernel
-        :math:`[U_z | U_h]`, shape (n, 2n).
-
-    Returns
-    -------
-    tuple
-        ``(h, cache)``: the new state (batch, n) and the step's values by name
-        (``h_prev``, ``z``, ``h_tilde``, ``h``).
+    Arguments and result as :func:`mgu_step`, with the blocks [z | h] and the cache
+    ``h_prev``, ``z``, ``h_tilde``, ``h``.
     """
     x_z, x_h = split_gates(x_proj, 2)
     U_z, U_h = split_gates(recurrent_kernel, 2)
@@ -196,13 +185,26 @@ class NumpyCIFG(RecurrentLayer):
     step_function = staticmethod(cifg_step)
 
 
-def _checked(
-    layer: type[RecurrentLayer], kernel: Any, recurrent_kernel: Any, bias: Any
+def _tied(
+    layer: type[RecurrentLayer],
+    tie: Callable[..., list[np.ndarray]],
+    kernel: Any,
+    recurrent_kernel: Any,
+    bias: Any,
 ) -> list[np.ndarray]:
-    """Copies of the weights if ``layer`` accepts them with a bias, else its error."""
+    """Each weight, checked as ``layer`` checks it, cut into its blocks and tied.
+
+    ``tie(*blocks, bias=...)`` returns the full cell's blocks of one weight (``bias`` is
+    ``True`` for the bias).
+    """
     if bias is None:
         raise TypeError("bias must be a numpy.ndarray, got NoneType: the tied weights need one")
-    return layer(kernel, recurrent_kernel, bias).get_weights()
+    weights = layer(kernel, recurrent_kernel, bias).get_weights()
+    k = len(layer.gate_names)
+    return [
+        np.concatenate(tie(*split_gates(weight, k), bias=index == 2), axis=-1)
+        for index, weight in enumerate(weights)
+    ]
 
 
 def mgu_to_gru(
@@ -216,26 +218,20 @@ def mgu_to_gru(
     Parameters
     ----------
     kernel, recurrent_kernel, bias
-        The MGU's weights, shapes (m, 2n), (n, 2n), (2n,) (as :class:`NumpyMGU`).
+        The MGU's weights, shapes (m, 2n), (n, 2n), (2n,); :class:`NumpyMGU`'s checks
+        apply (``TypeError`` or ``ValueError``), and the bias is required.
 
     Returns
     -------
     list of numpy.ndarray
         ``[kernel (m, 3n), recurrent_kernel (n, 3n), bias (3n,)]`` in the GRU's block
         order [z | r | h].
-
-    Raises
-    ------
-    TypeError, ValueError
-        If :class:`NumpyMGU` refuses the weights, or ``bias`` is ``None``.
     """
-    kernel, recurrent_kernel, bias = _checked(NumpyMGU, kernel, recurrent_kernel, bias)
 
-    def tie(weight: np.ndarray) -> np.ndarray:
-        f, h = split_gates(weight, 2)
-        return np.concatenate([-f, f, h], axis=-1)
+    def tie(f: np.ndarray, h: np.ndarray, bias: bool) -> list[np.ndarray]:
+        return [-f, f, h]
 
-    return [tie(kernel), tie(recurrent_kernel), tie(bias)]
+    return _tied(NumpyMGU, tie, kernel, recurrent_kernel, bias)
 
 
 def gru_no_reset_to_gru(
@@ -244,34 +240,15 @@ def gru_no_reset_to_gru(
     r"""Weights of a ``keras.layers.GRU(reset_after=False)`` computing this GRU without reset gate.
 
     The reset gate gets zero weights and the bias :data:`SATURATING_LOGIT`, so
-    :math:`r = \sigma(40)`, which rounds to 1 in float64 and in float32.
-
-    Parameters
-    ----------
-    kernel, recurrent_kernel, bias
-        The variant's weights, shapes (m, 2n), (n, 2n), (2n,) (as :class:`NumpyNoResetGRU`).
-
-    Returns
-    -------
-    list of numpy.ndarray
-        ``[kernel (m, 3n), recurrent_kernel (n, 3n), bias (3n,)]``, blocks [z | r | h].
-
-    Raises
-    ------
-    TypeError, ValueError
-        If :class:`NumpyNoResetGRU` refuses the weights, or ``bias`` is ``None``.
+    :math:`r = \sigma(40)`, which rounds to 1 in float64 and in float32. Arguments as
+    :func:`mgu_to_gru`, with the blocks [z | h] (checked by :class:`NumpyNoResetGRU`);
+    the result has the blocks [z | r | h].
     """
-    kernel, recurrent_kernel, bias = _checked(NumpyNoResetGRU, kernel, recurrent_kernel, bias)
 
-    def with_reset(weight: np.ndarray, value: float) -> np.ndarray:
-        z, h = split_gates(weight, 2)
-        return np.concatenate([z, np.full_like(z, value), h], axis=-1)
+    def tie(z: np.ndarray, h: np.ndarray, bias: bool) -> list[np.ndarray]:
+        return [z, np.full_like(z, SATURATING_LOGIT if bias else 0.0), h]
 
-    return [
-        with_reset(kernel, 0.0),
-        with_reset(recurrent_kernel, 0.0),
-        with_reset(bias, SATURATING_LOGIT),
-    ]
+    return _tied(NumpyNoResetGRU, tie, kernel, recurrent_kernel, bias)
 
 
 def cifg_to_lstm(
@@ -280,27 +257,13 @@ def cifg_to_lstm(
     r"""Weights of a ``keras.layers.LSTM`` that computes this coupled-gate LSTM.
 
     The input gate gets the negated weights of the forget gate, so
-    :math:`i = \sigma(-a_f) = 1 - \sigma(a_f) = 1 - f`.
-
-    Parameters
-    ----------
-    kernel, recurrent_kernel, bias
-        The variant's weights, shapes (m, 3n), (n, 3n), (3n,) (as :class:`NumpyCIFG`).
-
-    Returns
-    -------
-    list of numpy.ndarray
-        ``[kernel (m, 4n), recurrent_kernel (n, 4n), bias (4n,)]``, blocks [i | f | c | o].
-
-    Raises
-    ------
-    TypeError, ValueError
-        If :class:`NumpyCIFG` refuses the weights, or ``bias`` is ``None``.
+    :math:`i = \sigma(-a_f) = 1 - \sigma(a_f) = 1 - f`. Arguments as :func:`mgu_to_gru`,
+    with the blocks [f | c | o], shapes (m, 3n), (n, 3n), (3n,) (checked by
+    :class:`NumpyCIFG`); the result has the blocks [i | f | c | o], shapes (m, 4n), (n, 4n),
+    (4n,).
     """
-    kernel, recurrent_kernel, bias = _checked(NumpyCIFG, kernel, recurrent_kernel, bias)
 
-    def tie(weight: np.ndarray) -> np.ndarray:
-        f, c, o = split_gates(weight, 3)
-        return np.concatenate([-f, f, c, o], axis=-1)
+    def tie(f: np.ndarray, c: np.ndarray, o: np.ndarray, bias: bool) -> list[np.ndarray]:
+        return [-f, f, c, o]
 
-    return [tie(kernel), tie(recurrent_kernel), tie(bias)]
+    return _tied(NumpyCIFG, tie, kernel, recurrent_kernel, bias)
