@@ -139,19 +139,9 @@ def check_positive_number(name: str, value: Any) -> float:
 def check_open_fraction(name: str, value: Any) -> float:
     """Return ``value`` as a ``float`` if it is a real number strictly between 0 and 1.
 
-    Parameters
-    ----------
-    name
-        The argument's name, used in the error message.
-    value
-        The value to check. ``bool`` is rejected.
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is not a real number.
-    ValueError
-        If ``value`` is not strictly between 0 and 1 (NaN included).
+    For fractions of a data set and rates. Arguments as for :func:`check_positive_number`;
+    raises ``TypeError`` if ``value`` is not a real number (:func:`check_real`), and
+    ``ValueError`` if it is not strictly between 0 and 1 (NaN included).
     """
     number = check_real(name, value, expected="a number strictly between 0 and 1")
     if not 0.0 < number < 1.0:
