@@ -16,12 +16,12 @@ import pytest  # noqa: E402
 from matplotlib.colors import same_color  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from gru_companion.figures import cell_diagrams  # noqa: E402
 from gru_companion.figures.cell_diagrams import (  # noqa: E402
     CELL_KINDS,
     HIGHLIGHT_COLOR,
-    HIGHLIGHTS,
+    _cell_symbols,
     cell_equations,
-    cell_symbols,
     draw_cell,
     draw_cells,
     draw_gru_cell,
@@ -72,27 +72,27 @@ def test_every_symbol_of_the_equations_is_drawn(kind, options, show_parameters):
         for token in SYMBOL.findall(equation)
     }
     assert in_equations <= drawn, in_equations - drawn
-    assert set(cell_symbols(kind, reset_after=reset_after)) <= drawn
+    assert set(_cell_symbols(kind, reset_after=reset_after)) <= drawn
     # and nothing is drawn that the equations do not define
     math = {text for text in drawn if text.startswith("$") and "_" in text and "\n" not in text}
     params = {text for text in math if re.match(r"^\$[WUb]", text)}
-    assert math - params <= set(cell_symbols(kind, reset_after=reset_after))
+    assert math - params <= set(_cell_symbols(kind, reset_after=reset_after))
 
 
 def test_symbols_by_kind():
-    assert set(cell_symbols("gru")) == {
+    assert set(_cell_symbols("gru")) == {
         "$x_t$", "$h_{t-1}$", "$z_t$", "$r_t$", r"$\tilde h_t$", "$1-z_t$", "$h_t$",
     }  # fmt: skip
-    assert set(cell_symbols("lstm")) == {
+    assert set(_cell_symbols("lstm")) == {
         "$x_t$", "$h_{t-1}$", "$c_{t-1}$", "$i_t$", "$f_t$", r"$\tilde c_t$", "$o_t$",
         "$c_t$", "$h_t$",
     }  # fmt: skip
-    assert set(cell_symbols("simple_rnn")) == {"$x_t$", "$h_{t-1}$", "$h_t$"}
-    gru = cell_symbols("gru")
+    assert set(_cell_symbols("simple_rnn")) == {"$x_t$", "$h_{t-1}$", "$h_t$"}
+    gru = _cell_symbols("gru")
     assert gru["$z_t$"] == r"z_t = \sigma(x_t W_z + b_z + h_{t-1} U_z + b'_z)"
     assert gru[r"$\tilde h_t$"] == cell_equations("gru")[2]
-    assert "(r_t \\odot h_{t-1}) U_h" in cell_symbols("gru", reset_after=False)[r"$\tilde h_t$"]
-    assert cell_symbols("lstm")["$h_t$"] == r"h_t = o_t \odot \tanh(c_t)"
+    assert "(r_t \\odot h_{t-1}) U_h" in _cell_symbols("gru", reset_after=False)[r"$\tilde h_t$"]
+    assert _cell_symbols("lstm")["$h_t$"] == r"h_t = o_t \odot \tanh(c_t)"
 
 
 @pytest.mark.parametrize("kind, options", DRAWINGS)
@@ -115,7 +115,7 @@ def test_a_highlight_changes_colours_only(kind, options):
 
     for show_parameters in (False, True):
         plain = layout(draw_quietly(kind, **options, show_parameters=show_parameters))
-        for name in HIGHLIGHTS[kind]:
+        for name in cell_diagrams.DRAWINGS[kind].highlights:
             lit = draw_quietly(kind, **options, show_parameters=show_parameters, highlight=name)
             assert layout(lit) == plain
 
@@ -161,7 +161,7 @@ def test_nothing_is_lit_without_a_highlight(kind, options):
 @pytest.mark.parametrize("kind, options", DRAWINGS)
 def test_each_highlight_lights_something(kind, options):
     seen = []
-    for name in HIGHLIGHTS[kind]:
+    for name in cell_diagrams.DRAWINGS[kind].highlights:
         lit = lit_gids(draw_quietly(kind, **options, highlight=name))
         assert any(gid.startswith("wire:") for gid in lit), name
         seen.append(frozenset(lit))
@@ -253,7 +253,7 @@ def test_draw_cells_side_by_side():
         (lambda: draw_cells(["gru"], highlight="forget_gate"), ValueError, "highlight"),
         (lambda: draw_cells(titles=None), TypeError, "titles"),
         (lambda: cell_equations("GRU"), ValueError, "kind"),
-        (lambda: cell_symbols("gru", reset_after="no"), TypeError, "reset_after"),
+        (lambda: _cell_symbols("gru", reset_after="no"), TypeError, "reset_after"),
     ],
 )
 def test_bad_arguments(call, error, message):

@@ -25,18 +25,18 @@ meet.
 
 Each drawing function draws on a given ``matplotlib`` Axes, or on a new figure, and returns
 the Axes. ``highlight`` colours one named path of the cell (the names of each cell are in
-:data:`HIGHLIGHTS`), e.g. ``"additive_path"``: the GRU's route from :math:`h_{t-1}` to
+:data:`DRAWINGS`), e.g. ``"additive_path"``: the GRU's route from :math:`h_{t-1}` to
 :math:`h_t` through :math:`z_t \odot h_{t-1}`, which passes no matrix and no squashing
 function. The drawings are deterministic: the same arguments give the same artists.
 
-:func:`cell_symbols` maps every symbol drawn to the equation it stands for, and
+``_cell_symbols`` maps every symbol drawn to the equation it stands for, and
 :func:`cell_equations` lists the equations, so that a test can check that each symbol of the
 equations is on the drawing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,53 +48,57 @@ from matplotlib.path import Path
 from gru_companion.kinds import kind_of
 from gru_companion.validation import check_bool, check_choice
 
-#: The paths each cell can highlight, with what each one is.
-HIGHLIGHTS: dict[str, dict[str, str]] = {
-    "simple_rnn": {
-        "recurrent_path": "h_{t-1} -> U -> tanh -> h_t: the only route from one state to "
-        "the next, through a matrix and a squashing function",
-    },
-    "gru": {
-        "additive_path": "h_{t-1} -> z_t ⊙ h_{t-1} -> + -> h_t: no matrix, no squashing; "
-        "along it dh_t/dh_{t-1} = diag(z_t)",
-        "update_gate": "z_t: how much of h_{t-1} is kept, and 1 - z_t: how much of the "
-        "candidate is let in",
-        "reset_gate": "r_t: how much of the recurrent term reaches the candidate",
-        "candidate": "the candidate state h~_t and its way into h_t",
-    },
-    "lstm": {
-        "additive_path": "c_{t-1} -> f_t ⊙ c_{t-1} -> + -> c_t: the cell state's route, "
-        "no matrix, no squashing; along it dc_t/dc_{t-1} = diag(f_t)",
-        "forget_gate": "f_t: how much of c_{t-1} is kept",
-        "input_gate": "i_t: how much of the candidate is written into the cell",
-        "candidate": "the candidate cell c~_t and its way into c_t",
-        "output_gate": "o_t and tanh(c_t): what the cell shows as h_t",
-    },
-}
 
-_EQUATIONS: dict[str, tuple[str, ...]] = {
-    "simple_rnn": (r"h_t = \tanh(x_t W + h_{t-1} U + b)",),
-    "gru": (
-        r"z_t = \sigma(x_t W_z + b_z + h_{t-1} U_z + b'_z)",
-        r"r_t = \sigma(x_t W_r + b_r + h_{t-1} U_r + b'_r)",
-        r"\tilde h_t = \tanh(x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h))",
-        r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
-    ),
-    "gru_reset_before": (
-        r"z_t = \sigma(x_t W_z + h_{t-1} U_z + b_z)",
-        r"r_t = \sigma(x_t W_r + h_{t-1} U_r + b_r)",
-        r"\tilde h_t = \tanh(x_t W_h + b_h + (r_t \odot h_{t-1}) U_h)",
-        r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
-    ),
-    "lstm": (
-        r"i_t = \sigma(x_t W_i + h_{t-1} U_i + b_i)",
-        r"f_t = \sigma(x_t W_f + h_{t-1} U_f + b_f)",
-        r"\tilde c_t = \tanh(x_t W_c + h_{t-1} U_c + b_c)",
-        r"o_t = \sigma(x_t W_o + h_{t-1} U_o + b_o)",
-        r"c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t",
-        r"h_t = o_t \odot \tanh(c_t)",
-    ),
-}
+@dataclass(frozen=True)
+class CellDrawing:
+    """How this module draws one kind of cell, declared beside its drawing function.
+
+    Attributes
+    ----------
+    kind
+        The kind's key in :data:`gru_companion.kinds.KINDS`.
+    draw
+        The drawing function, ``draw(ax=None, *, highlight=None, show_parameters=False)``.
+    width
+        The drawing's width in the module's units (its height is the same for every cell).
+    highlights
+        The paths the drawing can colour, each with what it is.
+    equations
+        The equations of one step, as LaTeX, whose symbols the drawing uses.
+    equations_reset_before
+        For the GRU, the equations of its ``reset_after=False`` form; ``None`` otherwise.
+    """
+
+    kind: str
+    draw: Callable[..., Axes]
+    width: float
+    highlights: Mapping[str, str]
+    equations: tuple[str, ...]
+    equations_reset_before: tuple[str, ...] | None = None
+
+
+#: The drawing of each kind this module draws, registered by the decorator on its function.
+DRAWINGS: dict[str, CellDrawing] = {}
+
+
+def _draws(
+    kind: str,
+    *,
+    width: float,
+    highlights: Mapping[str, str],
+    equations: tuple[str, ...],
+    equations_reset_before: tuple[str, ...] | None = None,
+) -> Callable[[Callable[..., Axes]], Callable[..., Axes]]:
+    """Register the decorated function as the drawing of ``kind``."""
+
+    def register(draw: Callable[..., Axes]) -> Callable[..., Axes]:
+        key = kind_of(kind).key
+        DRAWINGS[key] = CellDrawing(key, draw, width, highlights, equations,
+                                    equations_reset_before)  # fmt: skip
+        return draw
+
+    return register
+
 
 # --- style ---------------------------------------------------------------------------------
 
@@ -117,7 +121,6 @@ HIGHLIGHT_COLOR = _HIGHLIGHT
 # Heights shared by the three drawings, so that they line up side by side.
 _Y_TOP, _Y_INTERP, _Y_MID, _Y_BOX, _Y_H, _Y_X = 7.0, 5.55, 4.05, 2.6, 1.35, 0.6
 _HEIGHT = 7.6
-_WIDTHS = {"simple_rnn": 6.6, "gru": 12.4, "lstm": 13.3}
 _TANH_W = 1.15
 _X_START = 1.2  # where the wires of the inputs begin; their labels sit to the left
 
@@ -312,12 +315,13 @@ def cell_equations(kind: str, *, reset_after: bool = True) -> tuple[str, ...]:
     """
     check_choice("kind", kind, CELL_KINDS)
     check_bool("reset_after", reset_after)
-    if kind == "gru" and not reset_after:
-        return _EQUATIONS["gru_reset_before"]
-    return _EQUATIONS[kind]
+    drawing = DRAWINGS[kind]
+    if not reset_after and drawing.equations_reset_before is not None:
+        return drawing.equations_reset_before
+    return drawing.equations
 
 
-def cell_symbols(kind: str, *, reset_after: bool = True) -> dict[str, str]:
+def _cell_symbols(kind: str, *, reset_after: bool = True) -> dict[str, str]:
     r"""Map each symbol drawn for a cell to the equation that defines it.
 
     Parameters
@@ -356,7 +360,8 @@ def _check_ax(ax: Any) -> None:
 
 def _check_highlight(kind: str, highlight: Any) -> None:
     if highlight is not None:
-        check_choice(f"highlight for the {kind_of(kind).name} cell", highlight, HIGHLIGHTS[kind])
+        names = DRAWINGS[kind].highlights
+        check_choice(f"highlight for the {kind_of(kind).name} cell", highlight, names)
 
 
 def _axes(ax: Axes | None, width: float) -> Axes:
@@ -368,6 +373,15 @@ def _axes(ax: Axes | None, width: float) -> Axes:
     return new_ax
 
 
+@_draws(
+    "simple_rnn",
+    width=6.6,
+    highlights={
+    "recurrent_path": "h_{t-1} -> U -> tanh -> h_t: the only route from one state to "
+    "the next, through a matrix and a squashing function",
+},
+    equations=(r"h_t = \tanh(x_t W + h_{t-1} U + b)",),
+)
 def draw_simple_rnn_cell(
     ax: Axes | None = None,
     *,
@@ -394,7 +408,7 @@ def draw_simple_rnn_cell(
     _check_ax(ax)
     _check_highlight("simple_rnn", highlight)
     check_bool("show_parameters", show_parameters)
-    width = _WIDTHS["simple_rnn"]
+    width = DRAWINGS["simple_rnn"].width
     canvas = _Canvas(_axes(ax, width), width, highlight)
     path = ("recurrent_path",)
     x_box, x_turn, x_end = 3.65, 1.75, 5.8
@@ -416,6 +430,30 @@ def draw_simple_rnn_cell(
     return canvas.ax
 
 
+@_draws(
+    "gru",
+    width=12.4,
+    highlights={
+    "additive_path": "h_{t-1} -> z_t ⊙ h_{t-1} -> + -> h_t: no matrix, no squashing; "
+    "along it dh_t/dh_{t-1} = diag(z_t)",
+    "update_gate": "z_t: how much of h_{t-1} is kept, and 1 - z_t: how much of the "
+    "candidate is let in",
+    "reset_gate": "r_t: how much of the recurrent term reaches the candidate",
+    "candidate": "the candidate state h~_t and its way into h_t",
+},
+    equations=(
+    r"z_t = \sigma(x_t W_z + b_z + h_{t-1} U_z + b'_z)",
+    r"r_t = \sigma(x_t W_r + b_r + h_{t-1} U_r + b'_r)",
+    r"\tilde h_t = \tanh(x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h))",
+    r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
+),
+    equations_reset_before=(
+    r"z_t = \sigma(x_t W_z + h_{t-1} U_z + b_z)",
+    r"r_t = \sigma(x_t W_r + h_{t-1} U_r + b_r)",
+    r"\tilde h_t = \tanh(x_t W_h + b_h + (r_t \odot h_{t-1}) U_h)",
+    r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
+),
+)
 def draw_gru_cell(
     ax: Axes | None = None,
     *,
@@ -438,7 +476,7 @@ def draw_gru_cell(
         blue box :math:`U_h` comes before the product with :math:`r_t`. ``False``: the reset
         gate scales :math:`h_{t-1}` before :math:`U_h`.
     highlight
-        ``None`` or one of the GRU's names in :data:`HIGHLIGHTS`: ``"additive_path"``,
+        ``None`` or one of the GRU's names in :data:`DRAWINGS`: ``"additive_path"``,
         ``"update_gate"``, ``"reset_gate"``, ``"candidate"``.
     show_parameters
         Whether to write each layer box's weights and biases beside it.
@@ -452,7 +490,7 @@ def draw_gru_cell(
     check_bool("reset_after", reset_after)
     _check_highlight("gru", highlight)
     check_bool("show_parameters", show_parameters)
-    width = _WIDTHS["gru"]
+    width = DRAWINGS["gru"].width
     canvas = _Canvas(_axes(ax, width), width, highlight)
     x_branch, x_z, x_r, x_c, x_t, x_one, x_end = 1.7, 3.45, 5.65, 7.7, 9.75, 6.65, 11.7
     add, upd, rst, cand = ("additive_path",), ("update_gate",), ("reset_gate",), ("candidate",)
@@ -530,6 +568,26 @@ def draw_gru_cell(
     return canvas.ax
 
 
+@_draws(
+    "lstm",
+    width=13.3,
+    highlights={
+    "additive_path": "c_{t-1} -> f_t ⊙ c_{t-1} -> + -> c_t: the cell state's route, "
+    "no matrix, no squashing; along it dc_t/dc_{t-1} = diag(f_t)",
+    "forget_gate": "f_t: how much of c_{t-1} is kept",
+    "input_gate": "i_t: how much of the candidate is written into the cell",
+    "candidate": "the candidate cell c~_t and its way into c_t",
+    "output_gate": "o_t and tanh(c_t): what the cell shows as h_t",
+},
+    equations=(
+    r"i_t = \sigma(x_t W_i + h_{t-1} U_i + b_i)",
+    r"f_t = \sigma(x_t W_f + h_{t-1} U_f + b_f)",
+    r"\tilde c_t = \tanh(x_t W_c + h_{t-1} U_c + b_c)",
+    r"o_t = \sigma(x_t W_o + h_{t-1} U_o + b_o)",
+    r"c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t",
+    r"h_t = o_t \odot \tanh(c_t)",
+),
+)
 def draw_lstm_cell(
     ax: Axes | None = None,
     *,
@@ -547,7 +605,7 @@ def draw_lstm_cell(
     ax
         The Axes to draw on; ``None`` draws on a new figure (``ax.figure``).
     highlight
-        ``None`` or one of the LSTM's names in :data:`HIGHLIGHTS`: ``"additive_path"``,
+        ``None`` or one of the LSTM's names in :data:`DRAWINGS`: ``"additive_path"``,
         ``"forget_gate"``, ``"input_gate"``, ``"candidate"``, ``"output_gate"``.
     show_parameters
         Whether to write each layer box's weights and bias beside it.
@@ -560,7 +618,7 @@ def draw_lstm_cell(
     _check_ax(ax)
     _check_highlight("lstm", highlight)
     check_bool("show_parameters", show_parameters)
-    width = _WIDTHS["lstm"]
+    width = DRAWINGS["lstm"].width
     canvas = _Canvas(_axes(ax, width), width, highlight)
     x_f, x_i, x_c, x_o, x_out, x_end = 3.15, 5.25, 7.35, 9.45, 11.05, 12.6
     add, fgt, inp = ("additive_path",), ("forget_gate",), ("input_gate",)
@@ -621,15 +679,8 @@ def draw_lstm_cell(
     return canvas.ax
 
 
-#: This module's drawing of each kind it draws.
-_DRAWERS = {
-    "simple_rnn": draw_simple_rnn_cell,
-    "gru": draw_gru_cell,
-    "lstm": draw_lstm_cell,
-}
-
 #: The kinds that can be drawn (those with a drawing here), in the order of :func:`draw_cells`.
-CELL_KINDS = tuple(_DRAWERS)
+CELL_KINDS = tuple(DRAWINGS)
 
 
 def draw_cell(kind: str, ax: Axes | None = None, **options: Any) -> Axes:
@@ -651,7 +702,7 @@ def draw_cell(kind: str, ax: Axes | None = None, **options: Any) -> Axes:
         The Axes drawn on.
     """
     check_choice("kind", kind, CELL_KINDS)
-    return _DRAWERS[kind](ax, **options)
+    return DRAWINGS[kind].draw(ax, **options)
 
 
 def draw_cells(
@@ -669,7 +720,7 @@ def draw_cells(
         The cells to draw, left to right (each at most once).
     highlight
         A path name to colour in every cell that has a path of that name (see
-        :data:`HIGHLIGHTS`; ``"additive_path"`` exists for the GRU and the LSTM), or ``None``.
+        :data:`DRAWINGS`; ``"additive_path"`` exists for the GRU and the LSTM), or ``None``.
     show_parameters
         Whether to write each layer box's parameters beside it.
     titles
@@ -687,7 +738,7 @@ def draw_cells(
         check_choice("kind", kind, CELL_KINDS)
     if len(set(kinds)) != len(kinds):
         raise ValueError(f"kinds must not repeat a kind, got {list(kinds)}")
-    known = {name for kind in kinds for name in HIGHLIGHTS[kind]}
+    known = {name for kind in kinds for name in DRAWINGS[kind].highlights}
     if highlight is not None:
         check_choice("highlight", highlight, sorted(known))
     check_bool("show_parameters", show_parameters)
@@ -695,7 +746,7 @@ def draw_cells(
 
     import matplotlib.pyplot as plt
 
-    widths = [_WIDTHS[kind] for kind in kinds]
+    widths = [DRAWINGS[kind].width for kind in kinds]
     fig, axes = plt.subplots(
         1,
         len(kinds),
@@ -704,7 +755,7 @@ def draw_cells(
         squeeze=False,
     )
     for kind, ax in zip(kinds, axes[0], strict=True):
-        lit = highlight if highlight in HIGHLIGHTS[kind] else None
+        lit = highlight if highlight in DRAWINGS[kind].highlights else None
         draw_cell(kind, ax, highlight=lit, show_parameters=show_parameters)
         if titles:
             ax.set_title(kind_of(kind).name, fontsize=_SYMBOL_SIZE)
