@@ -1,8 +1,6 @@
-"""The gradient-flow measurement: exact Jacobian norms, decay rates, the experiment's CLI."""
+"""The gradient-flow measurement: exact Jacobian norms and decay rates."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
@@ -14,7 +12,6 @@ from gru_companion.analysis.gradient_flow import (
     path_statistics,
     state_jacobian_norms,
 )
-from gru_companion.experiments.gradient_flow import main, run_experiment
 from gru_companion.kinds import CORE, KINDS
 from gru_companion.scratch.gru import NumpyGRU
 
@@ -103,30 +100,3 @@ def test_path_statistics():
     rnn = path_statistics(keras_initialized("simple_rnn", 2, 3), x)
     assert 0 < rnn["mean_tanh_derivative"] <= 1 and abs(rnn["recurrent_norm"] - 1) < 1e-12
     assert 0 < path_statistics(keras_initialized("lstm", 2, 3), x)["mean_forget_gate"] < 1
-
-
-def test_a_tiny_experiment_through_the_command_line(tmp_path, capsys):
-    out = tmp_path / "flow.json"
-    assert main(["--out", str(out), "--steps", "6", "--units", "3", "--train-count", "32",
-                 "--epochs", "1", "--quiet"]) == 0  # fmt: skip
-    record = json.loads(out.read_text())
-    assert set(record["results"]) == {"simple_rnn", "lstm", "gru"}
-    gru = record["results"]["gru"]
-    assert len(gru["log10_norm_by_lag_initial"]) == 7 and len(gru["epoch_losses"]) == 1
-    assert record["command"].startswith("python -m gru_companion.analysis.gradient_flow --out")
-    assert "wrote" in capsys.readouterr().out
-    small = run_experiment(steps=4, units=2, train_count=8, epochs=1, kinds=("gru",))
-    assert set(small["results"]) == {"gru"}
-
-
-def test_the_experiment_models_and_probes_are_reproducible():
-    from gru_companion.experiments.gradient_flow import held_out_set, untrained_model
-
-    first, second = untrained_model("gru", units=4, seed=3), untrained_model("gru", units=4, seed=3)
-    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
-    other = untrained_model("simple_rnn", units=4, seed=3)
-    assert other.recurrent.kind == "simple_rnn" and other.readout.units == 1
-    x, y = held_out_set(7, seed=3)
-    assert x.shape == (512, 7, 2) and y.shape == (512, 1) and x.dtype == np.float64
-    np.testing.assert_array_equal(x, held_out_set(7, seed=3)[0])

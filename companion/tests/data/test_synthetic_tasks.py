@@ -5,6 +5,9 @@ import pytest
 
 from gru_companion.data.synthetic import (
     ADDING_BASELINE_MSE,
+    ADDING_TOLERANCE,
+    adding_accuracy,
+    adding_data,
     adding_problem,
     copy_memory,
     copy_memory_baseline,
@@ -61,6 +64,53 @@ def test_adding_baseline_is_the_variance_of_the_target():
     _, targets = adding_problem(20_000, 10, seed=4)
     assert ADDING_BASELINE_MSE == pytest.approx(1 / 6)
     assert np.mean((targets - 1.0) ** 2) == pytest.approx(ADDING_BASELINE_MSE, rel=0.03)
+
+
+def test_adding_data_shapes_and_reproducibility():
+    data = adding_data(6, 20, 10, seed=3)
+    assert data.x_train.shape == (20, 6, 2) and data.y_test.shape == (10, 1)
+    assert data.seq_len == 6 and data.x_train.dtype == np.float32
+    assert data.test_markers.dtype == bool and np.all(data.test_markers.sum(axis=1) == 2)
+    again = adding_data(6, 20, 10, seed=3)
+    np.testing.assert_array_equal(data.x_test, again.x_test)
+    assert not np.array_equal(data.x_train[:10], data.x_test)
+
+
+def test_adding_data_draws_the_test_set_after_the_training_set_or_from_its_own_seed():
+    rng = np.random.default_rng(3)
+    x_train, _ = adding_problem(20, 6, seed=rng)
+    x_test, _ = adding_problem(10, 6, seed=rng)
+    one_seed = adding_data(6, 20, 10, seed=3)
+    np.testing.assert_array_equal(one_seed.x_train, x_train)
+    np.testing.assert_array_equal(one_seed.x_test, x_test)
+    two_seeds = adding_data(6, 20, 10, seed=1000, test_seed=2000, dtype="float64")
+    np.testing.assert_array_equal(two_seeds.x_train, adding_problem(20, 6, seed=1000)[0])
+    np.testing.assert_array_equal(two_seeds.y_test, adding_problem(10, 6, seed=2000)[1])
+    assert two_seeds.x_test.dtype == two_seeds.y_train.dtype == np.float64
+
+
+def test_adding_data_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="seq_len must be an integer >= 2"):
+        adding_data(1)
+    with pytest.raises(TypeError, match="n_train must be a positive integer"):
+        adding_data(5, 10.0)
+    with pytest.raises(ValueError, match="non-negative integer seed"):
+        adding_data(5, seed=-1)
+    with pytest.raises(TypeError, match="test_seed must be a non-negative integer seed"):
+        adding_data(5, test_seed="a")
+    with pytest.raises(ValueError, match="dtype must be float32 or float64"):
+        adding_data(5, dtype="int32")
+
+
+def test_adding_accuracy_counts_sums_within_the_tolerance():
+    targets = np.array([[1.0], [0.5], [1.5], [0.2]])
+    predictions = targets + np.array([[0.0], [ADDING_TOLERANCE / 2], [-0.039], [0.05]])
+    assert adding_accuracy(predictions, targets) == 0.75
+    assert adding_accuracy(predictions, targets, tolerance=0.1) == 1.0
+    with pytest.raises(ValueError, match="same shape"):
+        adding_accuracy(predictions[:, 0], targets)
+    with pytest.raises(ValueError, match="tolerance must be a positive"):
+        adding_accuracy(predictions, targets, tolerance=0)
 
 
 def test_copy_shapes_and_dtypes():

@@ -1,5 +1,7 @@
 """The benchmark's pieces that do not need Keras or minutes: grid, FLOP counts, timing."""
 
+import pytest
+
 from gru_companion.analysis.step_costs import step_cost
 from gru_companion.experiments import bench
 
@@ -36,3 +38,21 @@ def test_timeit_repeats_within_bounds_and_peak_is_positive():
     assert 0 <= result["min_s"] <= result["median_s"]
     peak = bench.matmul_peak(size=64, repeats=2)
     assert 0 < peak["median_gflops"] <= peak["best_gflops"]
+
+
+def test_a_row_is_found_by_layer_and_the_sizes_that_differ_from_the_base():
+    base = dict(zip(("batch", "steps", "features", "units"), bench.BASE, strict=True))
+    rows = [{"layer": "GRU", **base}, {"layer": "GRU", **base, "units": 32},
+            {"layer": "LSTM", **base}]  # fmt: skip
+    results = {"base": base, "rows": rows}
+    assert bench.bench_row(results, "GRU") is rows[0]
+    assert bench.bench_row(results, "GRU", units=32) is rows[1]
+    assert bench.bench_row(results, "LSTM") is rows[2]
+    with pytest.raises(KeyError, match="no row of 'LSTM'"):
+        bench.bench_row(results, "LSTM", units=32)
+
+
+@pytest.mark.parametrize(("dtype", "tolerance"), [("float64", 1e-10), ("float32", 1e-5)])
+def test_the_fast_gru_matches_the_readable_one(dtype, tolerance):
+    assert bench.fast_matches_readable(dtype, tolerance)
+    assert not bench.fast_matches_readable(dtype, 0.0, units=3)  # rounding differs somewhere

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import keras
 import numpy as np
 import pytest
 
 from gru_companion.analysis.param_counts import recurrent_params
-from gru_companion.experiments.result_files import load_result
-from gru_companion.experiments.variants import (
-    compare_variants,
-    main,
-    mse_curves,
-    summarize_variants,
-)
 from gru_companion.keras.bridge import from_keras, to_keras
 from gru_companion.keras.cells import CIFGCell, MGUCell, NoResetGRUCell, cell_class, keras_layer
 from gru_companion.kinds import VARIANTS
@@ -179,77 +170,3 @@ def test_tied_weights_refuse_what_the_variant_layer_refuses():
         gru_no_reset_to_gru(np.zeros((1, 4)), np.zeros((2, 4)), np.zeros(4, dtype=int))
     with pytest.raises(TypeError, match="the tied weights need one"):
         mgu_to_gru(np.zeros((1, 4)), np.zeros((2, 4)), None)
-
-
-TINY = {"seq_len": 4, "units": 2, "n_train": 32, "n_test": 16, "epochs": 2, "batch_size": 16}
-
-
-def test_summary_statistics_over_seeds():
-    def run(variant, seed, mses, accuracy):
-        return {"variant": variant, "seed": seed, "params": 10, "test_mse": mses,
-                "test_accuracy": accuracy}  # fmt: skip
-
-    result = {
-        "runs": [
-            run("gru", 0, [0.1, 0.01, 0.002], 0.5),
-            run("gru", 1, [0.1, 0.05, 0.004], 0.7),
-            run("lstm", 0, [0.1, 0.09, 0.08], 0.1),
-        ]
-    }
-    summary = summarize_variants(result, solved_mse=0.02)
-    assert summary.loc["gru", "test_mse_mean"] == pytest.approx(0.003)
-    assert summary.loc["gru", "test_mse_std"] == pytest.approx(np.std([0.002, 0.004], ddof=1))
-    assert summary.loc["gru", "solved"] == 2 and summary.loc["gru", "solved_epoch"] == 2.5
-    assert summary.loc["lstm", "solved"] == 0 and np.isnan(summary.loc["lstm", "solved_epoch"])
-    assert summary.loc["lstm", "name"] == "LSTM"
-
-
-def test_mse_curves_over_seeds():
-    result = {"runs": [
-        {"variant": "mgu", "seed": 0, "test_mse": [0.3, 0.1]},
-        {"variant": "mgu", "seed": 1, "test_mse": [0.1, 0.05]},
-        {"variant": "gru", "seed": 0, "test_mse": [0.2, 0.02]},
-    ]}  # fmt: skip
-    curves = mse_curves(result)
-    assert list(curves.columns) == ["variant", "epoch", "mean", "min", "max"]
-    first = curves[(curves.variant == "mgu") & (curves.epoch == 1)].iloc[0]
-    assert (first["mean"], first["min"], first["max"]) == pytest.approx((0.2, 0.1, 0.3))
-    assert list(curves.variant.unique()) == ["mgu", "gru"] and len(curves) == 4
-    with pytest.raises(TypeError, match="result must be a dict"):
-        mse_curves({"runs": None})
-
-
-def test_compare_and_summarize_refuse_bad_arguments():
-    with pytest.raises(ValueError, match="variant must be one of"):
-        compare_variants(variants=("gru", "rnn"), **TINY)
-    with pytest.raises(ValueError, match="must not repeat"):
-        compare_variants(seeds=(0, 0), **TINY)
-    with pytest.raises(ValueError, match="non-negative integer"):
-        compare_variants(seeds=(-1,), **TINY)
-    with pytest.raises(TypeError, match="variants must be a non-empty sequence"):
-        compare_variants(variants="gru", **TINY)
-    with pytest.raises(TypeError, match="result must be a dict"):
-        summarize_variants([])
-    with pytest.raises(ValueError, match="solved_mse must be a positive finite number"):
-        summarize_variants({"runs": []}, solved_mse=0)
-
-
-def test_command_line_trains_and_writes_json(tmp_path, capsys):
-    out = tmp_path / "variants.json"
-    assert main(["--variants", "gru_no_reset", "--seeds", "1", "--epochs", "2", "--seq-len",
-                 "4", "--units", "2", "--n-train", "16", "--n-test", "8",
-                 "--out", str(out)]) == 0  # fmt: skip
-    record = load_result(out)
-    assert record["command"].startswith("python -m gru_companion.scratch.variants --variants")
-    assert record["config"]["variants"] == ["gru_no_reset"] and record["config"]["epochs"] == 2
-    assert {"versions", "machine", "runs", "wall_seconds"} <= set(record)
-    assert record["versions"]["tensorflow"] == __import__("tensorflow").__version__
-    (run,) = json.loads(out.read_text())["runs"]
-    assert run["seed"] == 0 and len(run["loss"]) == len(run["test_mse"]) == 2
-    assert 0 <= run["test_accuracy"] <= 1
-    assert run["params"] == recurrent_params("gru_no_reset", 2, 2).count
-    summary = summarize_variants(record)
-    assert list(summary.index) == ["gru_no_reset"] and summary.loc["gru_no_reset", "seeds"] == 1
-    assert np.isnan(summary.loc["gru_no_reset", "test_mse_std"])
-    output = capsys.readouterr().out
-    assert "gru_no_reset seed 0: test MSE" in output and "wrote" in output

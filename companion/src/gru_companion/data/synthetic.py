@@ -1,4 +1,4 @@
-"""Synthetic long-range tasks: the adding problem and the copy-memory task.
+"""Synthetic long-range tasks: the adding problem (data, baseline, tolerance) and copy memory.
 
 Both need a network to keep information over a chosen number of steps and are
 generated here from a seed, so every run sees the same data.
@@ -28,10 +28,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gru_companion.validation import check_int_at_least, check_positive_int, check_rng
+from gru_companion.validation import (
+    check_int_at_least,
+    check_positive_int,
+    check_positive_number,
+    check_rng,
+)
 
 ADDING_BASELINE_MSE = 1.0 / 6.0
 """Mean squared error of always predicting 1 on the adding problem (in expectation)."""
+
+ADDING_TOLERANCE = 0.04
+"""A sum predicted within this distance of the target counts as correct (adding problem)."""
 
 
 def adding_problem(
@@ -172,10 +180,10 @@ class AddingData:
     Attributes
     ----------
     x_train, x_test
-        float32 inputs, shape (samples, seq_len, 2): channel 0 the values, channel 1 the
-        markers.
+        Inputs (float32, or float64 when asked for), shape (samples, seq_len, 2):
+        channel 0 the values, channel 1 the markers.
     y_train, y_test
-        float32 targets, shape (samples, 1).
+        Targets of the same dtype, shape (samples, 1).
     """
 
     x_train: np.ndarray
@@ -194,15 +202,23 @@ class AddingData:
         return self.x_test[:, :, 1] == 1
 
 
-
 def adding_data(
     seq_len: int,
     n_train: int = 3000,
     n_test: int = 1000,
     *,
     seed: int | np.random.Generator = 0,
+    test_seed: int | np.random.Generator | None = None,
+    dtype: str | np.dtype = "float32",
 ) -> AddingData:
-    """Draw a training and a test set of the adding problem from one seed.
+    """A training and a test set of the adding problem, drawn from seeds.
+
+    Every experiment of the course draws its adding data here. By default both sets come
+    from ``seed``: the training set first, then the test set, from the same generator, so
+    they do not overlap in their random draws. The long runs instead draw the test set
+    from a seed of its own (``test_seed``): the budget-matched comparisons use
+    ``seed=1000 + s, test_seed=2000 + s`` for their seed ``s``, the gradient-flow
+    measurement ``seed=s, test_seed=s + 1``; their stored results were drawn so.
 
     Parameters
     ----------
@@ -211,21 +227,59 @@ def adding_data(
     n_train, n_test
         Numbers of sequences, positive integers.
     seed
-        A non-negative integer or a ``numpy.random.Generator``; the training set is drawn
-        first, then the test set, from the same generator, so they do not overlap in
-        their random draws.
+        A non-negative integer or a ``numpy.random.Generator``, for the training set (and
+        the test set when ``test_seed`` is ``None``).
+    test_seed
+        ``None``, or a seed or generator of the test set's own.
+    dtype
+        ``"float32"`` (as :func:`adding_problem` draws them) or ``"float64"`` (the same
+        numbers, converted: for the NumPy training stack).
 
     Raises
     ------
     TypeError
-        If a count is not an integer or ``seed`` is neither an integer nor a generator.
+        If a count is not an integer or a seed is neither an integer nor a generator.
     ValueError
-        If ``seq_len < 2``, a count is below 1 or ``seed`` is negative.
+        If ``seq_len < 2``, a count is below 1, a seed is negative or ``dtype`` is
+        neither float32 nor float64.
     """
     seq_len = check_int_at_least("seq_len", seq_len, 2)
     n_train = check_positive_int("n_train", n_train)
     n_test = check_positive_int("n_test", n_test)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     rng = check_rng("seed", seed)
+    test_rng = rng if test_seed is None else check_rng("test_seed", test_seed)
     x_train, y_train = adding_problem(n_train, seq_len, seed=rng)
-    x_test, y_test = adding_problem(n_test, seq_len, seed=rng)
-    return AddingData(x_train, y_train, x_test, y_test)
+    x_test, y_test = adding_problem(n_test, seq_len, seed=test_rng)
+    arrays = (x_train, y_train, x_test, y_test)
+    return AddingData(*(array.astype(dtype, copy=False) for array in arrays))
+
+
+def adding_accuracy(
+    predictions: np.ndarray, targets: np.ndarray, *, tolerance: float = ADDING_TOLERANCE
+) -> float:
+    """The share of sums predicted within ``tolerance`` of their targets.
+
+    Parameters
+    ----------
+    predictions, targets
+        Arrays of the same shape, e.g. ``(samples, 1)``.
+    tolerance
+        The largest distance counted as correct, a positive number
+        (:data:`ADDING_TOLERANCE`).
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or ``tolerance`` is not positive.
+    """
+    predictions, targets = np.asarray(predictions), np.asarray(targets)
+    if predictions.shape != targets.shape:
+        raise ValueError(
+            f"predictions and targets must have the same shape, got {predictions.shape} "
+            f"and {targets.shape}"
+        )
+    tolerance = check_positive_number("tolerance", tolerance)
+    return float(np.mean(np.abs(predictions - targets) < tolerance))

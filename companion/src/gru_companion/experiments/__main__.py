@@ -1,5 +1,5 @@
-"""``python -m gru_companion.experiments``: the one command line of the long runs."""
+"""``python -m gru_companion.experiments``: runs :func:`gru_companion.experiments.cli.main`."""
 
-from gru_companion.experiments.runs import main
+from gru_companion.experiments.cli import main
 
 raise SystemExit(main())

@@ -1,9 +1,9 @@
-"""Benchmark: the NumPy layers against Keras and against this machine's matmul throughput.
+"""The benchmark: the NumPy layers against Keras and against this machine's matmul throughput.
 
-Run ``python -m gru_companion.experiments.bench`` (about five minutes on 2 cores) or with ``--quick``
-(under a minute). For GRU, LSTM and SimpleRNN over a grid of sizes, one size changed at a
-time around the base size (batch 64, 100 steps, 64 features, 256 units, float32), it
-times, with one warm-up call and the median of several repeats:
+Run ``python -m gru_companion.experiments bench`` (about five minutes on 2 cores) or with
+``--quick`` (under a minute); :data:`COMMAND`. For GRU, LSTM and SimpleRNN over a grid
+of sizes, one size changed at a time around the base size (batch 64, 100 steps, 64
+features, 256 units, float32), it times, with one warm-up call and the median of several repeats:
 
 - NumPy forward and forward + backward (the readable layers; for the GRU also
   :mod:`gru_companion.scratch.fast_gru`);
@@ -23,12 +23,14 @@ bound of the loop) and the fast GRU with one BLAS thread.
 The results, with a description of the machine (platform, CPU model, cores, BLAS, versions,
 load average before and after and at every row), go to ``book/data/bench/`` as JSON and
 CSV. Timings on a shared machine are noisy: compare rows of one run, and read the load
-average.
+average. :func:`bench_row` finds a row of a stored run; :func:`fast_matches_readable` checks
+that the fast GRU computes what the readable one computes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -44,11 +46,13 @@ import numpy as np
 
 import gru_companion  # noqa: F401  (sets TensorFlow's environment before it is imported)
 from gru_companion.analysis.step_costs import sequence_cost
+from gru_companion.experiments.cli import Command, progress_argument
 from gru_companion.experiments.result_files import write_result
+from gru_companion.experiments.training import progress_bar
+from gru_companion.kinds import CORE, kind_of
 from gru_companion.scratch.fast_gru import fast_gru_backward, fast_gru_forward, fast_gru_recurrence
 from gru_companion.scratch.gru import NumpyGRU
-from gru_companion.scratch.lstm import NumpyLSTM
-from gru_companion.scratch.simple_rnn import NumpySimpleRNN
+from gru_companion.scratch.recurrent_layer import layer_class
 
 #: The size the targets are set for, as (batch, steps, features, units).
 BASE = (64, 100, 64, 256)
@@ -59,11 +63,8 @@ DEFAULT_AXES = {
     "batch": (1, 16, 64, 128),
 }
 QUICK_AXES = {"units": (64, 256), "steps": (20, 100), "batch": (64,)}
-LAYERS = {
-    "GRU": (NumpyGRU, "gru"),
-    "LSTM": (NumpyLSTM, "lstm"),
-    "SimpleRNN": (NumpySimpleRNN, "simple_rnn"),
-}
+#: The kinds timed; each row names its layer by the kind's ``name`` (``"GRU"``).
+LAYERS = CORE
 OUT_DIR = pathlib.Path(__file__).resolve().parents[4] / "book" / "data" / "bench"
 
 
@@ -159,9 +160,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-def flops_of(code: str, batch: int, steps: int, features: int, units: int) -> dict[str, int]:
+def flops_of(kind: str, batch: int, steps: int, features: int, units: int) -> dict[str, int]:
     """Forward FLOPs (step_costs) and forward + backward FLOPs (+ 2 × the forward's MACs · 2)."""
-    cost = sequence_cost(code, features, units, steps, batch=batch, dtype="float32")
+    cost = sequence_cost(kind, features, units, steps, batch=batch, dtype="float32")
     forward = cost.flops.value
     recurrent = steps * (2 * cost.step.recurrent_macs.value + cost.step.elementwise_ops.value)
     return {
@@ -174,13 +175,13 @@ def flops_of(code: str, batch: int, steps: int, features: int, units: int) -> di
 def bench_size(
     kind: str, batch: int, steps: int, features: int, units: int, budget_s: float
 ) -> dict[str, Any]:
-    """Every timing of one kind of layer at one size, as one row."""
+    """Every timing of one kind of layer (a key of ``KINDS``) at one size, as one row."""
     import tensorflow as tf
 
     from gru_companion.keras.bridge import to_keras
 
-    layer_class, code = LAYERS[kind]
-    layer = layer_class.initialized(features, units, seed=0, dtype="float32", return_sequences=True)
+    layer = layer_class(kind).initialized(features, units, seed=0, dtype="float32",
+                                          return_sequences=True)  # fmt: skip
     rng = np.random.default_rng(1)
     x = rng.normal(size=(batch, steps, features)).astype(np.float32)
     d_out = rng.normal(size=(batch, steps, units)).astype(np.float32)
@@ -214,7 +215,7 @@ def bench_size(
             lambda: [g.numpy() for g in keras_forward_backward(x_tf)], budget_s=budget_s
         ),
     }
-    if kind == "GRU":
+    if kind == "gru":
         timings["fast_forward"] = timeit(lambda: fast_gru_forward(layer, x), budget_s=budget_s)
         timings["fast_forward_backward"] = timeit(
             lambda: fast_gru_backward(layer, fast_gru_forward(layer, x), d_out), budget_s=budget_s
@@ -226,7 +227,7 @@ def bench_size(
                 budget_s=budget_s,
             )
     row: dict[str, Any] = {
-        "layer": kind,
+        "layer": kind_of(kind).name,
         "batch": batch,
         "steps": steps,
         "features": features,
@@ -235,7 +236,7 @@ def bench_size(
         "max_abs_diff_keras": agree,
         "load1": os.getloadavg()[0],
     }
-    row.update(flops_of(code, batch, steps, features, units))
+    row.update(flops_of(kind, batch, steps, features, units))
     for name, t in timings.items():
         row[f"{name}_s"] = t["median_s"]
         row[f"{name}_min_s"] = t["min_s"]
@@ -258,9 +259,7 @@ def _one_blas_thread() -> Any:
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
-        from contextlib import nullcontext
-
-        return nullcontext()
+        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
@@ -303,29 +302,39 @@ def recurrence_analysis(budget_s: float) -> dict[str, Any]:
     return result
 
 
-def run(quick: bool = False, out_dir: Path = OUT_DIR, verbose: bool = True) -> dict[str, Any]:
-    """Run the benchmark and write ``bench-<grid>.json`` and ``.csv``; return the results."""
+def run(quick: bool = False, verbose: bool = True, show_progress: bool = False) -> dict[str, Any]:
+    """Run the benchmark (the quick grid or the default one) and return its results.
+
+    ``verbose`` prints a line per row and the summary; ``show_progress`` shows a progress
+    bar with an estimate of the time left. :func:`write_bench` writes the results.
+    """
     budget_s = 0.3 if quick else 0.6
     info = machine()
     load_start = os.getloadavg()
     peaks = [matmul_peak()]  # measured at the start, after the base size and at the end
     rows = []
-    for size in grid(QUICK_AXES if quick else DEFAULT_AXES):
-        for kind in LAYERS:
-            row = bench_size(kind, *size, budget_s=budget_s)
-            rows.append(row)
-            if len(rows) == len(LAYERS):  # once more after the base size's rows
-                peaks.append(matmul_peak())
-            if verbose:
-                fast = row.get("ratio_fast_forward_backward")
-                fast1 = row.get("ratio_fast1_forward_backward")
-                print(
-                    f"{kind:9s} B={size[0]:3d} T={size[1]:3d} n={size[3]:3d}  "
-                    f"fwd+bwd numpy/keras {row['ratio_numpy_forward_backward']:6.2f}"
-                    + ("" if fast is None else f"  fast/keras {fast:5.2f} (1 thread {fast1:5.2f})")
-                    + f"  load {row['load1']:.1f}",
-                    flush=True,
-                )
+    sizes = grid(QUICK_AXES if quick else DEFAULT_AXES)
+    with progress_bar(show_progress) as progress:
+        bar = progress.add_task("bench", total=len(sizes) * len(LAYERS))
+        for size in sizes:
+            for kind in LAYERS:
+                progress.update(bar, description=f"bench {kind_of(kind).name} {size}")
+                row = bench_size(kind, *size, budget_s=budget_s)
+                rows.append(row)
+                progress.advance(bar)
+                if len(rows) == len(LAYERS):  # once more after the base size's rows
+                    peaks.append(matmul_peak())
+                if verbose:
+                    fast = row.get("ratio_fast_forward_backward")
+                    fast1 = row.get("ratio_fast1_forward_backward")
+                    print(
+                        f"{row['layer']:9s} B={size[0]:3d} T={size[1]:3d} n={size[3]:3d}  "
+                        f"fwd+bwd numpy/keras {row['ratio_numpy_forward_backward']:6.2f}"
+                        + ("" if fast is None
+                           else f"  fast/keras {fast:5.2f} (1 thread {fast1:5.2f})")
+                        + f"  load {row['load1']:.1f}",
+                        flush=True,
+                    )  # fmt: skip
     analysis = recurrence_analysis(budget_s)
     peaks.append(matmul_peak())
     results = {
@@ -341,30 +350,87 @@ def run(quick: bool = False, out_dir: Path = OUT_DIR, verbose: bool = True) -> d
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
     results["summary"] = summary(results)
-    stem = out_dir / f"bench-{results['grid']}"
-    write_result(stem.with_suffix(".json"), results)
-    with stem.with_suffix(".csv").open("w", newline="") as handle:
-        fields = sorted({key for row in rows for key in row}, key=list(rows[0]).index)
-        fields += [k for k in sorted({k for r in rows for k in r}) if k not in fields]
+    if verbose:
+        print(json.dumps(results["summary"], indent=1))
+    return results
+
+
+def write_bench(results: dict[str, Any], out_dir: str | Path = OUT_DIR) -> list[Path]:
+    """Write ``bench-<grid>.json`` (everything) and ``.csv`` (the rows) to ``out_dir``."""
+    stem = Path(out_dir) / f"bench-{results['grid']}"
+    rows = results["rows"]
+    paths = [write_result(stem.with_suffix(".json"), results), stem.with_suffix(".csv")]
+    with paths[1].open("w", newline="") as handle:
+        fields = list(dict.fromkeys(key for row in rows for key in row))  # first seen, first
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    if verbose:
-        print(json.dumps(results["summary"], indent=1))
-        print(f"wrote {stem}.json and .csv")
-    return results
+    return paths
+
+
+def bench_row(results: dict[str, Any], layer: str, **size: int) -> dict[str, Any]:
+    """The row of ``layer`` (``"GRU"``) at the base size, with the sizes in ``size`` changed.
+
+    Parameters
+    ----------
+    results
+        A benchmark's results (e.g. read back from ``bench-default.json``).
+    layer
+        The layer as the rows name it: a kind's ``name`` (``"GRU"``, ``"LSTM"``,
+        ``"SimpleRNN"``).
+    **size
+        Sizes that differ from the base size: ``batch``, ``steps``, ``features``, ``units``.
+
+    Raises
+    ------
+    KeyError
+        If no row has that layer and size.
+    """
+    want = {**results["base"], **size}
+    for row in results["rows"]:
+        if row["layer"] == layer and all(row[key] == value for key, value in want.items()):
+            return row
+    raise KeyError(f"no row of {layer!r} at {want}")
+
+
+def fast_matches_readable(
+    dtype: str, tolerance: float, *, batch: int = 4, steps: int = 9, features: int = 5,
+    units: int = 7, seed: int = 3,
+) -> bool:  # fmt: skip
+    """Whether the fast GRU computes the readable GRU's outputs and gradients within ``tolerance``.
+
+    A :class:`~gru_companion.scratch.gru.NumpyGRU` drawn from ``seed`` (inputs, initial
+    state and output gradients from ``seed + 1``) runs forward and backward both ways
+    (:mod:`gru_companion.scratch.fast_gru`); the outputs and every gradient (inputs,
+    initial state, kernel, recurrent kernel, bias) must have the same dtype and shape and
+    differ by at most ``tolerance`` times ``max(1, largest magnitude)``.
+    """
+    layer = NumpyGRU.initialized(features, units, seed=seed, dtype=dtype, return_sequences=True,
+                                 return_state=True)  # fmt: skip
+    rng = np.random.default_rng(seed + 1)
+    x = rng.normal(size=(batch, steps, features)).astype(dtype)
+    h0 = rng.normal(size=(batch, units)).astype(dtype)
+    d_out = rng.normal(size=(batch, steps, units)).astype(dtype)
+    d_last = rng.normal(size=(batch, units)).astype(dtype)
+    readable = layer.run(x, h0, keep_cache=True)
+    fast = fast_gru_forward(layer, x, h0)
+    want = layer.backward(readable, d_out, [d_last])
+    got = fast_gru_backward(layer, fast, d_out, d_last)
+    pairs = [(fast.outputs, readable.outputs), (got.initial_state, want.initial_states[0])]
+    pairs += [(getattr(got, k), getattr(want, k))
+              for k in ("inputs", "kernel", "recurrent_kernel", "bias")]  # fmt: skip
+    return all(
+        a.dtype == b.dtype
+        and a.shape == b.shape
+        and np.abs(a - b).max() <= tolerance * max(1, np.abs(b).max())
+        for a, b in pairs
+    )
 
 
 def summary(results: dict[str, Any]) -> dict[str, Any]:
     """The targets at BASE: ratio fast GRU / Keras (forward + backward), fraction of peak."""
-    base = results["base"]
     peak = results["peak_gflops"]
-    gru = next(
-        r
-        for r in results["rows"]
-        if r["layer"] == "GRU"
-        and (r["batch"], r["steps"], r["features"], r["units"]) == tuple(base.values())
-    )
+    gru = bench_row(results, kind_of("gru").name)
     a = results["recurrence_analysis"]
     recurrence = a["flops_recurrence_forward"] / a["recurrence_s"]["median_s"] / 1e9
     products = a["flops_products_only"] / a["products_only_s"]["median_s"] / 1e9
@@ -408,14 +474,18 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m gru_companion.experiments.bench [--quick] [--out DIR]``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="a small grid (under a minute)")
-    parser.add_argument("--out", type=pathlib.Path, default=OUT_DIR, help="folder for JSON and CSV")
-    args = parser.parse_args(argv)
-    run(quick=args.quick, out_dir=args.out)
+    parser.add_argument("--out", type=pathlib.Path, default=OUT_DIR,
+                        help="folder for JSON and CSV; default book/data/bench")  # fmt: skip
+    progress_argument(parser)
 
 
-if __name__ == "__main__":
-    main()
+#: The subcommand ``bench`` of ``python -m gru_companion.experiments``.
+COMMAND = Command(
+    "bench",
+    "Time the NumPy layers against Keras and this machine's matmul throughput.",
+    _add_arguments,
+    lambda args: run(quick=args.quick, show_progress=not args.no_progress),
+    write=lambda record, args: write_bench(record, args.out),
+)

@@ -4,7 +4,8 @@
 initialisation and after training them with the NumPy training stack
 (:mod:`gru_companion.learning`), with the measurements of
 :mod:`gru_companion.analysis.gradient_flow`, and writes the curves to a JSON file that the
-chapter on vanishing gradients plots.
+chapter on vanishing gradients plots: ``python -m gru_companion.experiments gradient-flow``
+(:data:`COMMAND`).
 """
 
 from __future__ import annotations
@@ -23,52 +24,52 @@ from gru_companion.analysis.gradient_flow import (
     path_statistics,
     state_jacobian_norms,
 )
-from gru_companion.data.synthetic import ADDING_BASELINE_MSE, adding_problem
-from gru_companion.experiments.result_files import (
-    command_line,
-    machine_description,
-    package_versions,
-    write_result,
-)
-from gru_companion.kinds import CORE as KINDS
+from gru_companion.data.synthetic import ADDING_BASELINE_MSE, AddingData, adding_data
+from gru_companion.experiments.cli import Command, progress_argument
+from gru_companion.kinds import CORE, KINDS, kind_of
 from gru_companion.learning.losses import MeanSquaredError
 from gru_companion.learning.optimizers import Adam
 from gru_companion.learning.sequence_model import SequenceModel
 from gru_companion.learning.training import fit
 from gru_companion.scratch.dense import NumpyDense
-from gru_companion.validation import check_choice
+
+#: Sequences held out for testing; the probes are the first ``probe_count`` of them.
+HELD_OUT = 512
+
+#: Added to the experiment's seed, with the kind's position in
+#: :data:`gru_companion.kinds.KINDS`, to seed a kind's initial weights (the tanh RNN 10,
+#: the LSTM 11, the GRU 12).
+MODEL_SEED_OFFSET = 10
 
 
-def adding_data(count: int, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Adding-problem inputs and targets in float64 (from :mod:`gru_companion.data.synthetic`)."""
-    inputs, targets = adding_problem(count, steps, seed=seed)
-    return inputs.astype(np.float64), targets.astype(np.float64)
+def experiment_data(steps: int, train_count: int, *, seed: int = 0) -> AddingData:
+    """The experiment's adding data in float64: training set from ``seed``, test from ``seed + 1``.
 
-
-
-#: Each kind's offset to the experiment's seed, for its initial weights.
-MODEL_SEED_OFFSETS = {"simple_rnn": 10, "lstm": 11, "gru": 12}
-
+    :func:`~gru_companion.data.synthetic.adding_data` with ``test_seed=seed + 1`` (the
+    draws of the stored result); :data:`HELD_OUT` test sequences.
+    """
+    return adding_data(steps, train_count, HELD_OUT, seed=seed, test_seed=seed + 1,
+                       dtype=np.float64)  # fmt: skip
 
 
 def untrained_model(kind: str, *, units: int = 16, seed: int = 0) -> SequenceModel:
     """The experiment's model before training: a Keras-initialised layer and a read-out.
 
     The layer reads the adding problem's 2 features; its weights are drawn from the seed
-    ``seed + MODEL_SEED_OFFSETS[kind]``, as :func:`run_experiment` draws them.
+    ``seed + MODEL_SEED_OFFSET`` plus the kind's position in
+    :data:`gru_companion.kinds.KINDS`, as :func:`run_experiment` draws them.
     """
-    check_choice("kind", kind, KINDS)
-    rng = np.random.default_rng(seed + MODEL_SEED_OFFSETS[kind])
+    kind_of(kind)
+    rng = np.random.default_rng(seed + MODEL_SEED_OFFSET + list(KINDS).index(kind))
     return SequenceModel(
         keras_initialized(kind, 2, units, seed=rng), NumpyDense.initialized(units, 1, seed=rng)
     )
 
 
-
 def held_out_set(steps: int = 100, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The experiment's 512 test sequences (its probes are the first ``probe_count``)."""
-    return adding_data(512, steps, seed + 1)
-
+    data = experiment_data(steps, 1, seed=seed)
+    return data.x_test, data.y_test
 
 
 def run_experiment(
@@ -81,7 +82,7 @@ def run_experiment(
     learning_rate: float = 0.005,
     probe_count: int = 32,
     seed: int = 0,
-    kinds: tuple[str, ...] = ("simple_rnn", "lstm", "gru"),
+    kinds: tuple[str, ...] = CORE,
     verbose: bool = False,
 ) -> dict[str, Any]:
     """Measure the gradient flow of untrained and trained layers on the adding problem.
@@ -98,8 +99,8 @@ def run_experiment(
         training, the decay per step, the test mean squared error before and after, the
         loss of every epoch, and the training time.
     """
-    x_train, y_train = adding_data(train_count, steps, seed)
-    x_test, y_test = held_out_set(steps, seed=seed)
+    data = experiment_data(steps, train_count, seed=seed)
+    x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
     probes = x_test[:probe_count]
     loss = MeanSquaredError()
     results: dict[str, Any] = {}
@@ -144,32 +145,25 @@ def run_experiment(
     }
 
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: run :func:`run_experiment` and write its JSON."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gru_companion.analysis.gradient_flow",
-        description="Measure ||dh_T/dh_t|| of a tanh RNN, an LSTM and a GRU on the adding "
-        "problem, at initialisation and after training in NumPy; write JSON.",
-    )
-    parser.add_argument("--out", type=Path, default=Path("book/data/gradient-flow.json"))
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("book/data/gradient-flow.json"),
+                        help="JSON file; default %(default)s")  # fmt: skip
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--units", type=int, default=16)
     parser.add_argument("--train-count", type=int, default=2048)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    record = run_experiment(
+    progress_argument(parser, "--quiet")
+
+
+def _run(args: argparse.Namespace) -> dict[str, Any]:
+    return run_experiment(
         steps=args.steps, units=args.units, train_count=args.train_count,
-        epochs=args.epochs, seed=args.seed, verbose=not args.quiet,
+        epochs=args.epochs, seed=args.seed, verbose=not args.no_progress,
     )  # fmt: skip
-    record["command"] = command_line("python -m gru_companion.analysis.gradient_flow", argv)
-    record["wall_seconds"] = round(time.perf_counter() - start, 1)
-    record["versions"] = package_versions()
-    record["machine"] = machine_description()
-    write_result(args.out, record)
+
+
+def _report(record: dict[str, Any]) -> None:
     for kind, result in record["results"].items():
         print(
             f"{kind:>10}: decay per step {result['decay_per_step_initial']:.3f} -> "
@@ -177,5 +171,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['test_mse_initial']:.3f} -> {result['test_mse_trained']:.3f} "
             f"({result['training_seconds']} s)"
         )
-    print(f"wrote {args.out}")
-    return 0
+
+
+#: The subcommand ``gradient-flow`` of ``python -m gru_companion.experiments``.
+COMMAND = Command(
+    "gradient-flow",
+    "Measure ||dh_T/dh_t|| of a tanh RNN, an LSTM and a GRU on the adding problem, at "
+    "initialisation and after training in NumPy.",
+    _add_arguments,
+    _run,
+    report=_report,
+)

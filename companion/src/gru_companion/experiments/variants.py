@@ -3,30 +3,33 @@
 :func:`compare_variants` trains every variant (:data:`gru_companion.kinds.VARIANTS`) on
 the adding problem with the same data, settings and seeds; :func:`summarize_variants`
 and :func:`mse_curves` tabulate the results that the chapter on variants reads. The full
-comparison is ``python -m gru_companion.experiments variants``.
+comparison is ``python -m gru_companion.experiments variants`` (:data:`COMMAND`).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import keras
 import numpy as np
 
 from gru_companion.analysis.param_counts import recurrent_params
-from gru_companion.data.synthetic import ADDING_BASELINE_MSE, adding_data
-from gru_companion.experiments.adding_models import build_adding_model, train_adding_model
-from gru_companion.experiments.result_files import (
-    command_line,
-    machine_description,
-    package_versions,
-    rounded_floats,
-    write_result,
+from gru_companion.data.synthetic import (
+    ADDING_BASELINE_MSE,
+    ADDING_TOLERANCE,
+    adding_accuracy,
+    adding_data,
 )
-from gru_companion.keras.cells import keras_layer
+from gru_companion.experiments.cli import Command, progress_argument, seeds_argument, seeds_of
+from gru_companion.experiments.training import (
+    History,
+    build_model,
+    first_epoch_reaching,
+    progress_bar,
+    train,
+)
 from gru_companion.kinds import KINDS, VARIANTS
 from gru_companion.validation import (
     check_choice,
@@ -35,15 +38,8 @@ from gru_companion.validation import (
     check_positive_number,
 )
 
-#: A prediction within this distance of the sum counts as correct (as in
-#: :data:`gru_companion.experiments.runs.ADDING_TOLERANCE`).
-ADDING_TOLERANCE = 0.04
-
-
-
 #: The test MSE counted as solved, a tenth of the baseline's 1/6.
 SOLVED_MSE = ADDING_BASELINE_MSE / 10
-
 
 
 def compare_variants(
@@ -59,16 +55,19 @@ def compare_variants(
     learning_rate: float = 0.01,
     data_seed: int = 0,
     report: Callable[[str], None] | None = None,
+    show_progress: bool = False,
 ) -> dict[str, Any]:
     """Train each variant on the adding problem with the same data, settings and seeds.
 
     For every seed and variant: :func:`~gru_companion.reproducibility.seed_everything`
     with the seed, a model ``Input → keras_layer(variant, units) → Dense(1)``
-    (:func:`~gru_companion.experiments.adding_models.build_adding_model`, Adam), trained for
-    ``epochs`` epochs; the training loss and test MSE of every epoch, the final test
-    accuracy (share of sums predicted within :data:`ADDING_TOLERANCE`) and the training
-    time are recorded. The data (drawn from ``data_seed``) are the same for every run;
-    the seed changes the initial weights and the order of the batches.
+    (:func:`~gru_companion.experiments.training.build_model`, Adam, mean squared error),
+    trained for ``epochs`` epochs (:func:`~gru_companion.experiments.training.train`); the
+    training loss and test MSE of every epoch, the final test accuracy (share of sums
+    predicted within :data:`~gru_companion.data.synthetic.ADDING_TOLERANCE`) and the
+    training time are recorded. The data (:func:`~gru_companion.data.synthetic.adding_data`
+    drawn from ``data_seed``, training set then test set) are the same for every run; the
+    seed changes the initial weights and the order of the batches.
 
     Parameters
     ----------
@@ -84,6 +83,8 @@ def compare_variants(
         Seed of the data.
     report
         Called with a line of text after each run (e.g. ``print``), or ``None``.
+    show_progress
+        Whether to show a progress bar with an estimate of the time left.
 
     Returns
     -------
@@ -97,6 +98,8 @@ def compare_variants(
     TypeError, ValueError
         If an argument is of the wrong type or out of range.
     """
+    import keras
+
     from gru_companion.reproducibility import seed_everything
 
     if isinstance(variants, str) or not isinstance(variants, Sequence) or not variants:
@@ -115,37 +118,40 @@ def compare_variants(
         raise TypeError("report must be callable or None")
     data = adding_data(seq_len, n_train, n_test, seed=data_seed)
     runs = []
-    for seed in seeds:
-        for variant in variants:
-            seed_everything(seed)
-            model = build_adding_model(
-                keras_layer(variant, units, name=variant),
-                data.seq_len,
-                learning_rate=learning_rate,
-                name=f"adding_{variant}",
-            )
-            start = time.perf_counter()
-            history = train_adding_model(model, data, epochs=epochs, batch_size=batch_size)
-            seconds = time.perf_counter() - start
-            predictions = np.asarray(model(data.x_test, training=False))
-            accuracy = float(np.mean(np.abs(predictions - data.y_test) < ADDING_TOLERANCE))
-            runs.append(
-                {
-                    "variant": variant,
-                    "seed": seed,
-                    "params": recurrent_params(variant, 2, units).count,
-                    "loss": list(history.loss),
-                    "test_mse": list(history.test_mse),
-                    "test_accuracy": accuracy,
-                    "train_seconds": seconds,
-                }
-            )
-            keras.backend.clear_session()
-            if report is not None:
-                report(
-                    f"{variant:>12} seed {seed}: test MSE {history.final_test_mse:.4f}, "
-                    f"accuracy {accuracy:.3f}, {seconds:.0f} s"
+    with progress_bar(show_progress) as progress:
+        bar = progress.add_task("variants", total=len(seeds) * len(variants) * epochs)
+        for seed in seeds:
+            for variant in variants:
+                progress.update(bar, description=f"variants {variant} seed {seed}")
+                seed_everything(seed)
+                model = build_model(
+                    variant, 2, units, 1, steps=data.seq_len, input_name="sequence",
+                    output_name="sum", name=f"adding_{variant}", loss="mse",
+                    learning_rate=learning_rate,
+                )  # fmt: skip
+                history = train(model, (data.x_train, data.y_train), epochs=epochs,
+                                batch_size=batch_size, validation=(data.x_test, data.y_test),
+                                progress=progress, task=bar)  # fmt: skip
+                predictions = np.asarray(model(data.x_test, training=False))
+                accuracy = adding_accuracy(predictions, data.y_test)
+                seconds = history.final("train_seconds")
+                runs.append(
+                    {
+                        "variant": variant,
+                        "seed": seed,
+                        "params": recurrent_params(variant, 2, units).count,
+                        "loss": list(history.loss),
+                        "test_mse": list(history.val_loss),
+                        "test_accuracy": accuracy,
+                        "train_seconds": seconds,
+                    }
                 )
+                keras.backend.clear_session()
+                if report is not None:
+                    report(
+                        f"{variant:>12} seed {seed}: test MSE {history.final('val_loss'):.4f}, "
+                        f"accuracy {accuracy:.3f}, {seconds:.0f} s"
+                    )
     config = {
         "task": "adding",
         "variants": list(variants),
@@ -165,7 +171,6 @@ def compare_variants(
     return {"config": config, "runs": runs}
 
 
-
 def summarize_variants(result: dict[str, Any], *, solved_mse: float = SOLVED_MSE) -> Any:
     """One row per variant: parameters, final test MSE and accuracy (mean and std over seeds).
 
@@ -175,7 +180,8 @@ def summarize_variants(result: dict[str, Any], *, solved_mse: float = SOLVED_MSE
         From :func:`compare_variants`, or read back from its JSON file.
     solved_mse
         The test MSE counted as solved; the column ``solved_epoch`` is the mean first
-        epoch below it over the seeds that reached it, ``solved`` how many seeds did.
+        epoch at or below it (:func:`~gru_companion.experiments.training.first_epoch_reaching`)
+        over the seeds that reached it, ``solved`` how many seeds did.
 
     Returns
     -------
@@ -199,14 +205,15 @@ def summarize_variants(result: dict[str, Any], *, solved_mse: float = SOLVED_MSE
     solved_mse = check_positive_number("solved_mse", solved_mse)
     rows = []
     for run in result["runs"]:
-        below = [epoch for epoch, mse in enumerate(run["test_mse"], 1) if mse < solved_mse]
+        solved = first_epoch_reaching(History.from_columns(test_mse=run["test_mse"]),
+                                      "test_mse", solved_mse)  # fmt: skip
         rows.append(
             {
                 "variant": run["variant"],
                 "params": run["params"],
                 "test_mse": run["test_mse"][-1],
                 "accuracy": run["test_accuracy"],
-                "solved_epoch": below[0] if below else np.nan,
+                "solved_epoch": np.nan if solved is None else solved["epoch"],
             }
         )
     frame = pd.DataFrame(rows)
@@ -225,7 +232,6 @@ def summarize_variants(result: dict[str, Any], *, solved_mse: float = SOLVED_MSE
         }
     )
     return summary
-
 
 
 def mse_curves(result: dict[str, Any]) -> Any:
@@ -261,47 +267,40 @@ def mse_curves(result: dict[str, Any]) -> Any:
     return grouped.agg(["mean", "min", "max"]).reset_index()
 
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run :func:`compare_variants` from the command line and write its JSON result.
-
-    Parameters
-    ----------
-    argv
-        The arguments (``None``: ``sys.argv[1:]``); ``--help`` lists them.
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m gru_companion.scratch.variants",
-        description="Train the GRU, the LSTM and three simplified cells on the adding problem.",
-    )
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...)")
+    seeds_argument(parser)
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--seq-len", type=int, default=50)
     parser.add_argument("--units", type=int, default=16)
     parser.add_argument("--n-train", type=int, default=3000)
     parser.add_argument("--n-test", type=int, default=1000)
-    parser.add_argument("--out", default="book/data/gru_variants.json", help="JSON file")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    result = compare_variants(
+    out = pathlib.Path("book/data/gru_variants.json")
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=out, help="JSON file; default %(default)s"
+    )
+    progress_argument(parser)
+
+
+def _run(args: argparse.Namespace) -> dict[str, Any]:
+    return compare_variants(
         variants=tuple(args.variants),
-        seeds=tuple(range(check_positive_int("seeds", args.seeds))),
+        seeds=seeds_of(args),
         epochs=args.epochs,
         seq_len=args.seq_len,
         units=args.units,
         n_train=args.n_train,
         n_test=args.n_test,
         report=print,
+        show_progress=not args.no_progress,
     )
-    wall = time.perf_counter() - start
-    record = {
-        "command": command_line("python -m gru_companion.scratch.variants", argv),
-        "wall_seconds": round(wall, 1),
-        "versions": package_versions(),
-        "machine": machine_description(),
-        **rounded_floats(result, 6),
-    }
-    out = write_result(args.out, record)
-    print(f"wrote {out} ({out.stat().st_size:,} bytes) in {wall:.0f} s")
-    return 0
+
+
+#: The subcommand ``variants`` of ``python -m gru_companion.experiments``.
+COMMAND = Command(
+    "variants",
+    "Train the GRU, the LSTM and three simplified cells on the adding problem.",
+    _add_arguments,
+    _run,
+    digits=6,
+)
