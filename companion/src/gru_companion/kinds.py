@@ -105,7 +105,7 @@ KINDS: dict[str, Kind] = _table(
 #: The three kinds Keras ships, compared throughout the book.
 CORE = ("simple_rnn", "lstm", "gru")
 
-#: The kinds of the chapter on variants: the two full gated cells and their simplifications.
+#: The kinds of the chapter on variants, the two full gated cells and their simplifications.
 VARIANTS = ("gru", "mgu", "gru_no_reset", "lstm", "cifg")
 
 

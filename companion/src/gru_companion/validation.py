@@ -19,23 +19,9 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_positive_int(name: str, value: Any) -> int:
-    """Return ``value`` if it is an integer >= 1, else raise.
+    """Return ``value`` if it is an integer >= 1, else raise ``TypeError`` or ``ValueError``.
 
-    :func:`check_int_at_least` with a minimum of 1, worded "a positive integer".
-
-    Parameters
-    ----------
-    name
-        The argument's name, used in the error message.
-    value
-        The value to check. ``bool`` is rejected although it subclasses ``int``.
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is not an integer.
-    ValueError
-        If ``value`` is smaller than 1.
+    :func:`check_int_at_least` with a minimum of 1, the message saying "a positive integer".
     """
     return check_int_at_least(name, value, 1, expected="a positive integer")
 

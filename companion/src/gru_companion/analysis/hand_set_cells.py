@@ -71,7 +71,8 @@ def read_write_lstm() -> NumpyLSTM:
     r"""A one-unit LSTM that stores a value on *write* and shows it only on *read*.
 
     Inputs (features) are :data:`READ_WRITE_CHANNELS`: a value :math:`v`, a write flag
-    and a read flag (0 or 1). With :math:`S` = :data:`SATURATING_LOGIT` and no recurrent weights:
+    and a read flag (0 or 1). With :math:`S` =
+    :data:`~gru_companion.scratch.activations.SATURATING_LOGIT` and no recurrent weights:
 
     * input gate :math:`i = \sigma(2S \cdot \text{write} - S)`: 1 on write, else ~0;
     * forget gate :math:`f = \sigma(S - 2S \cdot \text{write})`: ~0 on write (the old
@@ -110,7 +111,8 @@ def counting_lstm() -> NumpyLSTM:
     r"""A one-unit LSTM whose cell adds up its inputs: :math:`c_t = c_{t-1} + x_t`.
 
     One input feature, :math:`x_t \in \{-1, 0, 1\}`. The input, forget and output gates
-    are forced open (bias :data:`SATURATING_LOGIT`, so exactly 1), and the candidate is
+    are forced open (bias :data:`~gru_companion.scratch.activations.SATURATING_LOGIT`,
+    so exactly 1), and the candidate is
     :math:`\tilde c = \tanh(40 x_t)`, which is exactly :math:`x_t` for these inputs. The
     cell therefore counts without rounding and without bound; the output is
     :math:`h_t = \tanh(c_t)`, 0 exactly when the count is 0.

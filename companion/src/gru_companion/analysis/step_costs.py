@@ -287,7 +287,7 @@ _FORMULAS: dict[str, _Formulas] = {
     )
 }
 
-#: The kinds whose costs are counted: those this module has element-wise and cache formulas for.
+#: The kinds whose costs are counted, those this module has element-wise and cache formulas for.
 COUNTED_KINDS = tuple(_FORMULAS)
 
 

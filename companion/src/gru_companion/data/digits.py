@@ -22,8 +22,6 @@ from gru_companion.validation import (
 STEPS = FEATURES = 8
 #: Number of classes (digits 0 to 9).
 NUM_CLASSES = 10
-#: Decimals kept in :class:`TrainingHistory`.
-HISTORY_DIGITS = 4
 
 
 def load_digit_sequences() -> tuple[np.ndarray, np.ndarray]:

@@ -102,8 +102,8 @@ def copy_memory(
 
     Parameters
     ----------
-    n_samples
-        Number of sequences, at least 1.
+    n_samples, seed
+        As for :func:`adding_problem`.
     delay
         ``T`` in Arjovsky et al. (2016), at least 1. The data symbols are at steps
         ``0 .. copy_len - 1`` and the delimiter at step ``copy_len + delay - 1``,
@@ -114,9 +114,6 @@ def copy_memory(
         Number of data symbols to remember and copy, at least 1.
     n_symbols
         Number of distinct data symbols, at least 1 (they are 1 .. ``n_symbols``).
-    seed
-        A non-negative integer, or a ``numpy.random.Generator`` (which is advanced). The
-        same integer gives the same arrays.
 
     Returns
     -------

@@ -413,7 +413,7 @@ def _sunspots_config(*, windows: Sequence[int], **arguments: Any) -> dict[str, A
 _SYNTHETIC = (Option("n_train", "sequences to train on"),
               Option("n_test", "sequences to test on"))  # fmt: skip
 
-#: Every task, by name, in the order the book reads them: what :func:`run_task` and the
+#: Every task, by name, in the order the book reads them, which :func:`run_task` and the
 #: command line run. A new task is a new row.
 TASKS: dict[str, Task] = {
     task.name: task

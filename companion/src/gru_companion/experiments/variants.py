@@ -72,7 +72,7 @@ def compare_variants(
     Parameters
     ----------
     variants
-        Names from :data:`VARIANTS`, without repeats.
+        Names from :data:`gru_companion.kinds.VARIANTS`, without repeats.
     seeds
         Non-negative integers, without repeats.
     seq_len, units, n_train, n_test, epochs, batch_size

@@ -161,6 +161,18 @@ class _Canvas:
     def _lit(self, tags: Iterable[str]) -> bool:
         return self.highlight is not None and self.highlight in tags
 
+    @staticmethod
+    def _stroke(lit: bool) -> dict[str, Any]:
+        """Colour, width and layer of a wire: a highlighted one drawn thicker, on top."""
+        return {"color": _HIGHLIGHT if lit else _INK,
+                "linewidth": _HIGHLIGHT_WIDTH if lit else _LINE_WIDTH, "zorder": 3 if lit else 1}
+
+    @staticmethod
+    def _outline(lit: bool, edge: str) -> dict[str, Any]:
+        """Edge colour, width and layer of a box or a node."""
+        return {"edgecolor": _HIGHLIGHT if lit else edge,
+                "linewidth": _HIGHLIGHT_WIDTH if lit else _LINE_WIDTH, "zorder": 5}
+
     def wire(
         self, name: str, points: Sequence[tuple[float, float]], tags: Iterable[str] = ()
     ) -> None:
@@ -170,11 +182,9 @@ class _Canvas:
             path=Path(points, codes),
             arrowstyle="-|>",
             mutation_scale=13 if not lit else 16,
-            color=_HIGHLIGHT if lit else _INK,
-            linewidth=_HIGHLIGHT_WIDTH if lit else _LINE_WIDTH,
             joinstyle="miter",
             capstyle="butt",
-            zorder=3 if lit else 1,
+            **self._stroke(lit),
         )
         arrow.set_gid(f"wire:{name}")
         self.ax.add_patch(arrow)
@@ -187,11 +197,9 @@ class _Canvas:
         (artist,) = self.ax.plot(
             [p[0] for p in points],
             [p[1] for p in points],
-            color=_HIGHLIGHT if lit else _INK,
-            linewidth=_HIGHLIGHT_WIDTH if lit else _LINE_WIDTH,
             solid_joinstyle="miter",
             solid_capstyle="butt",
-            zorder=3 if lit else 1,
+            **self._stroke(lit),
         )
         artist.set_gid(f"wire:{name}")
 
@@ -222,9 +230,7 @@ class _Canvas:
             _BOX_H,
             boxstyle="round,pad=0,rounding_size=0.12",
             facecolor=face,
-            edgecolor=_HIGHLIGHT if lit else edge,
-            linewidth=_HIGHLIGHT_WIDTH if lit else _LINE_WIDTH,
-            zorder=5,
+            **self._outline(lit, edge),
         )
         self._labelled(box, f"box:{name}", center, text, lit, _BOX_SIZE, name)
         return _Shape(x, y, width / 2, _BOX_H / 2)
@@ -240,12 +246,7 @@ class _Canvas:
         size: float = _NODE_SIZE,
     ) -> _Shape:
         lit = self._lit(tags)
-        style = dict(
-            facecolor=_POINT_FACE,
-            edgecolor=_HIGHLIGHT if lit else _POINT_EDGE,
-            linewidth=_HIGHLIGHT_WIDTH if lit else _LINE_WIDTH,
-            zorder=5,
-        )
+        style = {"facecolor": _POINT_FACE, **self._outline(lit, _POINT_EDGE)}
         if oval:
             half_w, half_h = 0.46, 0.26
             shape = Ellipse(center, 2 * half_w, 2 * half_h, **style)

@@ -39,7 +39,9 @@ def draw_gate_traces(
     *,
     title: str | None = None,
 ) -> Figure:
-    """Draw traces from :func:`gate_traces` as heatmaps: one panel per name, units by steps.
+    """Draw gate traces as heatmaps: one panel per name, units by steps.
+
+    The traces come from :func:`~gru_companion.analysis.gate_probes.gate_traces`.
 
     Gates (the sigmoid gates of the kinds, ``z``, ``r``, ``i``, ``f``, ``o``, ...) are drawn
     on a 0-to-1 scale; every other quantity on a symmetric scale from -s to s, with s the

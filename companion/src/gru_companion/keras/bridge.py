@@ -210,7 +210,8 @@ def to_keras(layer: RecurrentLayer, *, name: str | None = None) -> Any:
     Parameters
     ----------
     layer
-        A NumPy recurrent layer (a :class:`RecurrentLayer` such as ``NumpyGRU``).
+        A NumPy recurrent layer (a
+        :class:`~gru_companion.scratch.recurrent_layer.RecurrentLayer` such as ``NumpyGRU``).
     name
         The Keras layer's name; ``None`` lets Keras choose one.
 

@@ -53,21 +53,6 @@ from gru_companion.validation import (
     check_positive_number,
 )
 
-#: The course's Keras cell class of each kind, filled as the cells are defined (see
-#: :meth:`KerasOpsCell.__init_subclass__`); read it with :func:`cell_class`.
-_CELL_CLASSES: dict[str, type[KerasOpsCell]] = {}
-
-
-def cell_class(kind: str) -> type[KerasOpsCell]:
-    """The course's ``keras.ops`` cell class of ``kind``: ``cell_class("mgu")`` is :class:`MGUCell`.
-
-    ``kind`` must be a key of ``KINDS`` (else :func:`~gru_companion.kinds.kind_of` raises
-    ``TypeError`` or ``ValueError``) that a course cell computes (else ``ValueError``).
-    """
-    if kind_of(kind).key not in _CELL_CLASSES:
-        raise ValueError(f"no Keras cell computes the kind {kind!r}")
-    return _CELL_CLASSES[kind]
-
 
 class KerasOpsCell(keras.layers.Layer):
     """One time step of a kind of recurrent cell, in ``keras.ops``: the base of every course cell.
@@ -168,6 +153,22 @@ class KerasOpsCell(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so that ``from_config`` rebuilds the cell."""
         return {**super().get_config(), "units": self.units}
+
+
+#: The course's Keras cell class of each kind, filled as the cells are defined (see
+#: :meth:`KerasOpsCell.__init_subclass__`); read it with :func:`cell_class`.
+_CELL_CLASSES: dict[str, type[KerasOpsCell]] = {}
+
+
+def cell_class(kind: str) -> type[KerasOpsCell]:
+    """The course's ``keras.ops`` cell class of ``kind``: ``cell_class("mgu")`` is :class:`MGUCell`.
+
+    ``kind`` must be a key of ``KINDS`` (else :func:`~gru_companion.kinds.kind_of` raises
+    ``TypeError`` or ``ValueError``) that a course cell computes (else ``ValueError``).
+    """
+    if kind_of(kind).key not in _CELL_CLASSES:
+        raise ValueError(f"no Keras cell computes the kind {kind!r}")
+    return _CELL_CLASSES[kind]
 
 
 class KerasOpsGRUCell(KerasOpsCell):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: The pre-activation that saturates the sigmoid: :math:`\sigma(40)` rounds to exactly 1 in
+#: The pre-activation that saturates the sigmoid. :math:`\sigma(40)` rounds to exactly 1 in
 #: float32 and float64, and :math:`\sigma(-40) = e^{-40}/(1 + e^{-40}) \approx 4.2 \cdot
 #: 10^{-18}` lets through a fraction of :math:`10^{-17}` of what it multiplies. A gate with
 #: zero weights and this bias is held at 1 (its negative holds it at 0).

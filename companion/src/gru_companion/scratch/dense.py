@@ -24,12 +24,8 @@ import numpy as np
 from gru_companion.scratch.initializers import glorot_uniform
 from gru_companion.scratch.weights import KerasWeights
 from gru_companion.validation import (
-    check_bool,
     check_finite,
     check_float_array,
-    check_float_dtype,
-    check_positive_int,
-    check_rng,
     check_weight,
 )
 
@@ -133,11 +129,10 @@ class NumpyDense(KerasWeights):
         use_bias
             ``False``: no bias.
         """
-        features = check_positive_int("features", features)
-        units = check_positive_int("units", units)
-        dtype = check_float_dtype(dtype)
-        use_bias = check_bool("use_bias", use_bias)
-        kernel = glorot_uniform(check_rng("seed", seed), features, units).astype(dtype)
+        features, units, rng, dtype, use_bias = cls._initial_settings(
+            features, units, seed, dtype, use_bias
+        )
+        kernel = glorot_uniform(rng, features, units).astype(dtype)
         return cls(kernel, np.zeros(units, dtype=dtype) if use_bias else None)
 
     @property

@@ -55,14 +55,12 @@ from gru_companion.validation import (
     check_finite,
     check_float_array,
     check_float_dtype,
-    check_positive_int,
-    check_rng,
     check_shape,
     check_weight,
 )
 
 #: The NumPy layer class of each kind, filled as the classes are defined (see
-#: :meth:`RecurrentLayer.__init_subclass__`); read it with :func:`layer_class`.
+#: ``RecurrentLayer.__init_subclass__``); read it with :func:`layer_class`.
 _LAYER_CLASSES: dict[str, type[RecurrentLayer]] = {}
 
 
@@ -305,7 +303,7 @@ class RecurrentLayer(KerasWeights):
     """
 
     #: The key of the layer's row in :data:`gru_companion.kinds.KINDS` (``"gru"``); a
-    #: subclass sets only this, and :meth:`__init_subclass__` reads the rest from the row.
+    #: subclass sets only this, and ``__init_subclass__`` reads the rest from the row.
     kind: ClassVar[str] = ""
     #: How tables and messages name the layer (``"GRU"``), from the kind's row.
     kind_name: ClassVar[str] = ""
@@ -546,11 +544,9 @@ class RecurrentLayer(KerasWeights):
             If ``features`` or ``units`` is smaller than 1, ``seed`` is negative, or
             ``dtype`` is not float32 or float64.
         """
-        features = check_positive_int("features", features)
-        units = check_positive_int("units", units)
-        dtype = check_float_dtype(dtype)
-        use_bias = check_bool("use_bias", use_bias)
-        rng = check_rng("seed", seed)
+        features, units, rng, dtype, use_bias = cls._initial_settings(
+            features, units, seed, dtype, use_bias
+        )
         k = len(cls.gate_names)
         kernel = glorot_uniform(rng, features, k * units)
         recurrent_kernel = orthogonal(rng, units, k * units)

@@ -239,7 +239,8 @@ def gru_no_reset_to_gru(
 ) -> list[np.ndarray]:
     r"""Weights of a ``keras.layers.GRU(reset_after=False)`` computing this GRU without reset gate.
 
-    The reset gate gets zero weights and the bias :data:`SATURATING_LOGIT`, so
+    The reset gate gets zero weights and the bias
+    :data:`~gru_companion.scratch.activations.SATURATING_LOGIT`, so
     :math:`r = \sigma(40)`, which rounds to 1 in float64 and in float32. Arguments as
     :func:`mgu_to_gru`, with the blocks [z | h] (checked by :class:`NumpyNoResetGRU`);
     the result has the blocks [z | r | h].
