@@ -1,70 +1,30 @@
 """A kind added by a row, a NumPy layer and a Keras cell passes through the bridge unedited.
 
-The fixture adds a throw-away kind, ``"leaky"`` (one gate a, one state h:
-``h = a * h_prev + (1 - a) * tanh(x W_h + b_h + h_prev U_h)``), the way the course would add
-a real one: a row in ``KINDS``, a NumPy ``RecurrentLayer`` subclass and a ``KerasOpsCell``
-subclass, each naming only its kind. ``keras_layer``, ``from_keras`` and ``to_keras`` must
-accept it without being edited; the registries are restored afterwards.
+The shared fixture ``new_kind`` (``companion/tests/conftest.py``) adds a throw-away kind,
+``"leaky"``, the way the course would add a real one: a row in ``KINDS``, a NumPy
+``RecurrentLayer`` subclass and a ``KerasOpsCell`` subclass, each naming only its kind.
+``keras_layer``, ``from_keras`` and ``to_keras`` must accept it without being edited; the
+registries are restored afterwards.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 import numpy as np
 import pytest
-from keras import ops
 
 from gru_companion.keras import cells
 from gru_companion.keras.bridge import from_keras, to_keras
-from gru_companion.keras.cells import KerasOpsCell, cell_class, keras_layer
-from gru_companion.kinds import KINDS, Kind
+from gru_companion.keras.cells import cell_class, keras_layer
+from gru_companion.kinds import KINDS
 from gru_companion.scratch import recurrent_layer
-from gru_companion.scratch.activations import sigmoid, tanh
-from gru_companion.scratch.recurrent_layer import RecurrentLayer, layer_class, split_gates
+from gru_companion.scratch.recurrent_layer import layer_class
 
 FEATURES, UNITS, STEPS, BATCH = 3, 4, 6, 2
 
 
-def leaky_step(x_proj, h_prev, recurrent_kernel):
-    x_a, x_h = split_gates(x_proj, 2)
-    U_a, U_h = split_gates(recurrent_kernel, 2)
-    a = sigmoid(x_a + h_prev @ U_a)
-    h = a * h_prev + (1 - a) * tanh(x_h + h_prev @ U_h)
-    return h, {"h_prev": h_prev, "a": a, "h": h}
-
-
-@pytest.fixture
-def leaky(monkeypatch):
-    """The kind "leaky": its row, its NumPy layer and its Keras cell, removed after the test."""
-    monkeypatch.setitem(
-        KINDS, "leaky", Kind("leaky", "LeakyRNN", "leaky RNN", ("a", "h"), ("a",), ("h",))
-    )
-    # Entries that do not exist yet: monkeypatch deletes them again after the test.
-    monkeypatch.setitem(recurrent_layer._LAYER_CLASSES, "leaky", None)
-    monkeypatch.setitem(cells._CELL_CLASSES, "leaky", None)
-    monkeypatch.setitem(keras.saving.get_custom_objects(), "gru_companion>LeakyCell", None)
-
-    class NumpyLeaky(RecurrentLayer):
-        kind = "leaky"
-        step_function = staticmethod(leaky_step)
-
-    class LeakyCell(KerasOpsCell):
-        kind = "leaky"
-
-        def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
-            h_prev = states[0] if isinstance(states, (list, tuple)) else states
-            (x_a, x_h), (U_a, U_h) = self._projections(inputs, h_prev)
-            a = ops.sigmoid(x_a + ops.matmul(h_prev, U_a))
-            h = a * h_prev + (1 - a) * ops.tanh(x_h + ops.matmul(h_prev, U_h))
-            return h, [h]
-
-    return NumpyLeaky, LeakyCell
-
-
-def test_the_new_kind_is_registered_by_its_classes_alone(leaky):
-    numpy_class, keras_cell = leaky
+def test_the_new_kind_is_registered_by_its_classes_alone(new_kind):
+    numpy_class, keras_cell = new_kind.numpy_class, new_kind.keras_cell
     assert layer_class("leaky") is numpy_class and cell_class("leaky") is keras_cell
     assert numpy_class.gate_names == ("a", "h") and numpy_class.kind_name == "LeakyRNN"
     layer = keras_layer("leaky", UNITS, name="leaky")
@@ -76,8 +36,8 @@ def test_the_new_kind_is_registered_by_its_classes_alone(leaky):
     assert keras.saving.get_registered_name(keras_cell) == "gru_companion>LeakyCell"
 
 
-def test_from_keras_gives_the_numpy_layer_of_the_new_kind(leaky):
-    numpy_class, _ = leaky
+def test_from_keras_gives_the_numpy_layer_of_the_new_kind(new_kind):
+    numpy_class = new_kind.numpy_class
     layer = keras_layer(
         "leaky", UNITS, return_sequences=True, return_state=True, go_backwards=True,
         dtype="float64", name="leaky",
@@ -94,8 +54,8 @@ def test_from_keras_gives_the_numpy_layer_of_the_new_kind(leaky):
         np.testing.assert_allclose(ours, np.asarray(theirs), rtol=0, atol=1e-12)
 
 
-def test_to_keras_gives_the_keras_cell_of_the_new_kind_bit_for_bit(leaky):
-    numpy_class, keras_cell = leaky
+def test_to_keras_gives_the_keras_cell_of_the_new_kind_bit_for_bit(new_kind):
+    numpy_class, keras_cell = new_kind.numpy_class, new_kind.keras_cell
     numpy_layer = numpy_class.initialized(FEATURES, UNITS, seed=1, return_sequences=True)
     back = to_keras(numpy_layer, name="leaky_back")
     assert isinstance(back.cell, keras_cell) and back.return_sequences
