@@ -90,6 +90,34 @@ def toc_problems(root: Path, book_dir: Path) -> list[str]:
     return problems
 
 
+#: A link to a page in Markdown: {doc}`name` or {doc}`text <name>`.
+DOC_LINK = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
+
+
+def landing_page_problems(root: Path, landing: Path) -> list[str]:
+    """Chapters of ``_toc.yml`` the landing page does not list, or lists out of order.
+
+    The landing page's section ``## The chapters`` links every page of the table of
+    contents but itself with ``{doc}``, once each, in the order of ``_toc.yml``.
+    """
+    toc_pages = [Path(entry).name for entry in toc_entries(root / "_toc.yml")[1:]]
+    text = landing.read_text(encoding="utf-8")
+    if "## The chapters" not in text:
+        return [f"{landing.name} has no section '## The chapters'"]
+    section = text.split("## The chapters", 1)[1].split("\n## ", 1)[0]
+    listed = [Path(name).name for name in DOC_LINK.findall(section)]
+    problems = [f"{landing.name} does not list the chapter {page!r}"
+                for page in toc_pages if page not in listed]  # fmt: skip
+    problems += [f"{landing.name} lists {page!r} more than once"
+                 for page in sorted({p for p in listed if listed.count(p) > 1})]  # fmt: skip
+    problems += [f"{landing.name} lists {page!r}, which is not in _toc.yml"
+                 for page in listed if page not in toc_pages]  # fmt: skip
+    in_toc = [page for page in listed if page in toc_pages]
+    if not problems and in_toc != toc_pages:
+        problems.append(f"{landing.name} lists the chapters in another order than _toc.yml")
+    return problems
+
+
 def unjustified_ignored_outputs(notebook_path: Path) -> list[str]:
     """Cells whose output nbval ignores without a reason, or without an assertion after.
 

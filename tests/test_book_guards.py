@@ -17,6 +17,7 @@ import pytest
 from tests.book_guards import (
     book_pages,
     keras_imported_before_companion,
+    landing_page_problems,
     toc_problems,
     undocumented_modules,
     unjustified_ignored_outputs,
@@ -46,6 +47,10 @@ def test_every_code_cell_is_stored_executed_without_error(notebook: Path) -> Non
 
 def test_every_page_is_in_the_toc_and_every_toc_entry_exists() -> None:
     assert toc_problems(ROOT, BOOK) == []
+
+
+def test_the_landing_page_lists_every_chapter_in_toc_order() -> None:
+    assert landing_page_problems(ROOT, BOOK / "intro.md") == []
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -112,6 +117,24 @@ def test_a_good_small_book_passes_every_guard(small_book: Path) -> None:
     assert toc_problems(small_book, small_book / "book") == []
     assert unverifiable_cells(chapter) == []
     assert unjustified_ignored_outputs(chapter) == []
+
+
+def test_a_chapter_missing_from_the_landing_page_is_caught(small_book: Path) -> None:
+    landing = small_book / "book" / "intro.md"
+    landing.write_text("# Intro\n\n## The chapters\n\n- {doc}`chapter`\n", encoding="utf-8")
+    assert landing_page_problems(small_book, landing) == []
+    toc = small_book / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8") + "  - file: book/second\n", encoding="utf-8")
+    assert landing_page_problems(small_book, landing) == [
+        "intro.md does not list the chapter 'second'"
+    ]
+    landing.write_text(
+        "# Intro\n\n## The chapters\n\n- {doc}`Two <second>`\n- {doc}`chapter`\n",
+        encoding="utf-8",
+    )
+    assert landing_page_problems(small_book, landing) == [
+        "intro.md lists the chapters in another order than _toc.yml"
+    ]
 
 
 def test_a_stripped_notebook_is_caught(small_book: Path) -> None:
