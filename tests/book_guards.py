@@ -8,6 +8,7 @@ well), so a test can assert on it and show the reader of a failure what is wrong
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -187,4 +188,98 @@ def undocumented_modules(package_dir: Path, api_page: Path) -> list[str]:
     problems = [f"not on {api_page.name}: {name}" for name in sorted(modules - documented)]
     problems += [f"on {api_page.name} but not in the package: {name}"
                  for name in sorted(documented - modules)]  # fmt: skip
+    return problems
+
+
+# --- numbers in prose ------------------------------------------------------------------
+
+#: A decimal number in prose (0.472, 8.69, 1e-12, 7·10⁻⁸ counts as its power below).
+DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE]-\d+)(?![\w.]*\d)")
+#: A power of ten with a negative exponent: 10⁻⁸, $10^{-8}$, 10^-8.
+SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+POWER_OF_TEN = re.compile(r"10(?:\^\{?(-\d+)\}?|([⁻][⁰¹²³⁴⁵⁶⁷⁸⁹]+))")
+#: A number written after one of these words is a version, not a result.
+VERSION_WORDS = re.compile(
+    r"(?:Keras|TensorFlow|tf\.keras|Python|PyTorch|JAX|NumPy|CUDA|cuDNN|version|Sphinx|"
+    r"Book|nbval|music21|statsmodels|scikit-learn|myst-nb|pip|Ubuntu|Debian)[\s`]*(?:≤|<=|>=)?\s*$"
+)
+#: Numbers that may stand in prose without an output: constants of the equations and of
+#: the tasks' definitions that the chapters define in words (each with why).
+PROSE_CONSTANTS = {
+    "0.5": "a half: a gate half open, a probability of one half",
+    "1.0": "one, written as a float",
+    "0.0": "zero, written as a float",
+}
+#: Text that holds no claims: citations, links, labels, figure names.
+NO_CLAIMS = re.compile(
+    r"\{cite(?::\w+)?\}`[^`]*`|\{(?:doc|ref|numref|eq|term)\}`[^`]*`|\]\([^)]*\)"
+    r"|https?://\S+|\(\w[\w-]*\)=|arXiv:\S+|\b\d+\.\d+\.\d+(?:\.\d+)?\b"
+)
+
+
+def _output_texts(notebook: dict) -> list[str]:
+    texts = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        texts.append(_source(cell))  # a setting in the code is on the page too
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                texts.append("".join(output.get("text", "")))
+            for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+                value = output.get("data", {}).get(mime)
+                if value is not None:
+                    texts.append("".join(value))
+    return texts
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _shown_numbers(notebook: dict) -> list[float]:
+    numbers = []
+    for text in _output_texts(notebook):
+        for match in _NUMBER.findall(text.replace(",", "")):
+            try:
+                numbers.append(abs(float(match)))
+            except ValueError:
+                continue
+    return numbers
+
+
+def _decimal_shown(text: str, shown: list[float]) -> bool:
+    value = abs(float(text))
+    if "e" in text.lower():
+        return any(x > 0 and round(math.log10(x)) == round(math.log10(value)) for x in shown)
+    decimals = len(text.split(".")[1])
+    half_step = 0.5 * 10.0**-decimals
+    return any(abs(x - value) <= half_step + 1e-12 for x in shown)
+
+
+def unproven_numbers(notebook_path: Path) -> list[str]:
+    """Decimal numbers and negative powers of ten in prose that no output of the notebook shows.
+
+    A number in a Markdown cell is proven when a code cell of the same notebook prints it
+    (at the precision the prose gives: 8.69 is shown by an output 8.6912), holds it in
+    its code (a setting), or glues it into the prose. Powers of ten (10⁻⁸) count as shown
+    when an output has that order of magnitude. Versions, citations, links and the
+    constants in :data:`PROSE_CONSTANTS` are exempt.
+    """
+    notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
+    shown = _shown_numbers(notebook)
+    problems = []
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = NO_CLAIMS.sub(" ", _source(cell))
+        for match in DECIMAL.finditer(text):
+            number = match.group(1)
+            if number in PROSE_CONSTANTS or VERSION_WORDS.search(text[: match.start()]):
+                continue
+            if not _decimal_shown(number, shown):
+                problems.append(f"{notebook_path.name}: markdown cell {index}: {number}")
+        for match in POWER_OF_TEN.finditer(text):
+            exponent = int((match.group(1) or match.group(2)).translate(SUPERSCRIPT))
+            if not any(x > 0 and round(math.log10(x)) == exponent for x in shown):
+                problems.append(f"{notebook_path.name}: markdown cell {index}: 10^{exponent}")
     return problems

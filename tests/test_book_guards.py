@@ -21,6 +21,7 @@ from tests.book_guards import (
     toc_problems,
     undocumented_modules,
     unjustified_ignored_outputs,
+    unproven_numbers,
     unverifiable_cells,
 )
 
@@ -204,3 +205,23 @@ def test_keras_before_the_companion_is_caught(tmp_path: Path) -> None:
         f"{wrong}: code cell 0 imports keras/tensorflow before gru_companion"
     ]
     assert keras_imported_before_companion(right) == []
+
+
+def test_a_number_in_prose_needs_an_output_that_shows_it(tmp_path: Path) -> None:
+    def chapter(prose: str, printed: str) -> Path:
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [
+            nbformat.v4.new_markdown_cell(prose),
+            _executed("print(result)", text=printed),
+        ]
+        path = tmp_path / "chapter.ipynb"
+        nbformat.write(notebook, str(path))
+        return path
+
+    proven = "The test NLL is 8.69, the error about $10^{-8}$, with Keras 3.15.1 {cite}`a2014`."
+    assert unproven_numbers(chapter(proven, "NLL 8.6912, error 7.1e-09\n")) == []
+    stale = "The test NLL is 8.71, and the error about 10⁻¹²."
+    assert unproven_numbers(chapter(stale, "NLL 8.6912, error 7.1e-09\n")) == [
+        "chapter.ipynb: markdown cell 0: 8.71",
+        "chapter.ipynb: markdown cell 0: 10^-12",
+    ]
