@@ -11,6 +11,8 @@ without editing this room. In the order the book teaches them:
   traced step by step and compared at marked steps, on the NumPy layers.
 * :mod:`~gru_companion.analysis.hand_set_cells`: GRU, LSTM and tanh RNN cells with weights
   set by hand, and their state Jacobians.
+* :mod:`~gru_companion.analysis.worked_examples`: one GRU step as arithmetic a reader can
+  redo on paper, and a scalar GRU's gradient path by path.
 * :mod:`~gru_companion.analysis.step_costs`: the multiply-adds, FLOPs, state, weights and
   BPTT cache of one step and of a sequence.
 * :mod:`~gru_companion.analysis.gradient_flow`: how far back a gradient reaches, the exact
