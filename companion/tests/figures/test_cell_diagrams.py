@@ -19,14 +19,20 @@ from matplotlib.figure import Figure  # noqa: E402
 from gru_companion.figures import cell_diagrams  # noqa: E402
 from gru_companion.figures.cell_diagrams import (  # noqa: E402
     CELL_KINDS,
+    FADED_COLOR,
+    GRU_STAGES,
     HIGHLIGHT_COLOR,
+    ROLE_COLORS,
+    ROLES,
     _cell_symbols,
     cell_equations,
     draw_cell,
     draw_cells,
     draw_gru_cell,
+    draw_gru_stages,
     draw_lstm_cell,
     draw_simple_rnn_cell,
+    role_legend,
 )
 
 # (kind, options) for every distinct drawing, highlights included.
@@ -260,3 +266,159 @@ def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
     assert plt.get_fignums() == []  # no figure is left half drawn
+
+
+# --- the GRU built in three stages ------------------------------------------------------------
+
+
+def styled_gids(ax, color) -> set[str]:
+    """The gids of the lines, patch edges and texts drawn in ``color``."""
+    found = set()
+    for patch in ax.patches:
+        if same_color(patch.get_edgecolor(), color) or (
+            patch.get_gid().startswith("dot:") and same_color(patch.get_facecolor(), color)
+        ):
+            found.add(patch.get_gid())
+    for artist in [*ax.lines, *ax.texts]:
+        if same_color(artist.get_color(), color):
+            found.add(artist.get_gid())
+    return found
+
+
+def all_gids(ax) -> set[str]:
+    return {artist.get_gid() for artist in [*ax.patches, *ax.lines, *ax.texts]}
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_each_stage_adds_its_parts_and_fades_the_later_ones(reset_after):
+    stages = [
+        draw_gru_cell(reset_after=reset_after, show_parameters=True, stage=stage)
+        for stage in (1, 2, 3)
+    ]
+    added = [styled_gids(ax, HIGHLIGHT_COLOR) for ax in stages]
+    faded = [styled_gids(ax, FADED_COLOR) for ax in stages]
+    # stage 1: the two gates, their inputs and outputs
+    assert {"box:sigma_z", "box:sigma_r", "wire:z", "wire:r", "label:z", "label:r",
+            "wire:h_prev_z", "wire:x_r"} <= added[0]  # fmt: skip
+    assert not any(g.startswith(("node:", "box:U_h", "box:tanh")) for g in added[0])
+    # stage 2: the candidate, through U_h, the product with r_t and the tanh
+    assert {"box:U_h", "node:reset", "box:tanh", "wire:candidate", "label:candidate",
+            "wire:reset_term"} <= added[1]  # fmt: skip
+    # stage 3: the interpolation into h_t along the top
+    assert {"node:keep", "node:sum", "node:one_minus", "node:blend", "wire:kept", "wire:h",
+            "label:h", "label:one_minus_z", "wire:blended"} <= added[2]  # fmt: skip
+    # each part is added once; later stages are faded, earlier ones plain
+    assert not (added[0] & added[1] or added[1] & added[2] or added[0] & added[2])
+    parts = [{g for g in gids if not g.startswith("params:")} for gids in faded]
+    assert parts == [added[1] | added[2], added[2], set()]
+    # the inputs belong to no stage: plain in every panel
+    for ax in stages:
+        assert {"label:x", "label:h_prev", "wire:x", "wire:h_prev_bus"}.isdisjoint(
+            styled_gids(ax, HIGHLIGHT_COLOR) | styled_gids(ax, FADED_COLOR)
+        )
+    # a stage changes colours only
+    plain = draw_gru_cell(reset_after=reset_after, show_parameters=True)
+    assert [(t.get_text(), t.get_position()) for t in stages[0].texts] == [
+        (t.get_text(), t.get_position()) for t in plain.texts
+    ]
+
+
+def test_stage_parameters_fade_with_their_boxes():
+    ax = draw_gru_cell(show_parameters=True, stage=1)
+    faded = {t.get_gid() for t in ax.texts if same_color(t.get_color(), FADED_COLOR)}
+    assert {"params:U_h", "params:tanh"} <= faded and "params:sigma_z" not in faded
+
+
+def test_draw_gru_stages():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = draw_gru_stages()
+        fig.canvas.draw()
+    assert [ax.get_title(loc="left") for ax in fig.axes] == list(GRU_STAGES)
+    assert "z_t" in GRU_STAGES[0] and r"\tilde h_t" in GRU_STAGES[1] and "odot" in GRU_STAGES[2]
+    lit = [styled_gids(ax, HIGHLIGHT_COLOR) for ax in fig.axes]
+    assert "box:sigma_z" in lit[0] and "box:tanh" in lit[1] and "node:sum" in lit[2]
+    assert styled_gids(fig.axes[2], FADED_COLOR) == set()
+
+
+# --- the GRU and the LSTM with their corresponding parts in the same colours ------------------
+
+
+def test_corresponding_parts_share_a_colour():
+    fig = draw_cells(("gru", "lstm"), colors=ROLE_COLORS)
+    gru, lstm = fig.axes
+    expected = {
+        "keep": ({"box:sigma_z", "wire:z", "label:z", "node:keep"},
+                 {"box:sigma_f", "wire:f", "label:f", "node:forget"}),
+        "write": ({"node:one_minus", "wire:one_minus_z", "label:one_minus_z", "node:blend"},
+                  {"box:sigma_i", "wire:i", "label:i", "node:write"}),
+        "candidate": ({"box:tanh", "wire:candidate", "label:candidate"},
+                      {"box:tanh_c", "wire:candidate", "label:candidate"}),
+        "reset": ({"box:sigma_r", "wire:r", "label:r", "node:reset"}, set()),
+        "output": (set(), {"box:sigma_o", "wire:o", "label:o", "node:show", "node:tanh_of_c",
+                           "label:h"}),
+    }  # fmt: skip
+    for role, (in_gru, in_lstm) in expected.items():
+        color = ROLE_COLORS[role]
+        assert in_gru <= styled_gids(gru, color), role
+        assert in_lstm <= styled_gids(lstm, color), role
+        assert bool(styled_gids(gru, color)) == bool(in_gru), role  # a missing part: no colour
+        assert bool(styled_gids(lstm, color)) == bool(in_lstm), role
+    # the memory along the top is in neither colour
+    for ax, gid in ((gru, "wire:kept"), (lstm, "wire:kept")):
+        assert not any(gid in styled_gids(ax, color) for color in ROLE_COLORS.values())
+    # boxes are tinted with their part's colour
+    face = {p.get_gid(): p.get_facecolor() for p in gru.patches}["box:sigma_z"]
+    assert face[2] > face[0]  # bluish
+    assert set(DRAWINGS_ROLES["gru"]) | set(DRAWINGS_ROLES["lstm"]) == set(ROLES)
+
+
+DRAWINGS_ROLES = {kind: drawing.roles for kind, drawing in cell_diagrams.DRAWINGS.items()}
+
+
+def test_the_legend_names_each_part_in_each_cell():
+    fig = draw_cells(("gru", "lstm"), colors=ROLE_COLORS)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "keep: GRU $z_t$, LSTM $f_t$",
+        "write: GRU $1-z_t$, LSTM $i_t$",
+        r"candidate: GRU $\tilde h_t$, LSTM $\tilde c_t$",
+        "reset: GRU $r_t$, LSTM none",
+        "output: GRU none, LSTM $o_t$",
+    ]
+    assert role_legend(("simple_rnn",), ROLE_COLORS) == []
+    assert not draw_cells(("gru", "lstm")).legends
+    # a SimpleRNN has no such parts: nothing painted
+    ax = draw_simple_rnn_cell(colors=ROLE_COLORS)
+    assert all(not styled_gids(ax, color) for color in ROLE_COLORS.values())
+
+
+def test_colored_drawing_is_deterministic():
+    def png():
+        fig = draw_cells(("gru", "lstm"), colors=ROLE_COLORS)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=30)
+        plt.close(fig)
+        return buffer.getvalue()
+
+    assert png() == png()
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: draw_gru_cell(stage=4), ValueError, "stage"),
+        (lambda: draw_gru_cell(stage=1, highlight="candidate"), ValueError, "at most one"),
+        (lambda: draw_gru_cell(colors={"memory": "red"}), ValueError, "part in colors"),
+        (lambda: draw_lstm_cell(colors={"keep": "not-a-colour"}), ValueError, "colour"),
+        (lambda: draw_lstm_cell(colors=["keep"]), TypeError, "mapping"),
+        (lambda: draw_cells(colors=ROLE_COLORS, highlight="additive_path"), ValueError,
+         "at most one"),
+        (lambda: draw_gru_stages(reset_after=None), TypeError, "reset_after"),
+        (lambda: role_legend(("rnn",), ROLE_COLORS), ValueError, "kind"),
+    ],
+)  # fmt: skip
+def test_bad_style_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+    assert plt.get_fignums() == []
