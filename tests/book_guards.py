@@ -197,7 +197,10 @@ def undocumented_modules(package_dir: Path, api_page: Path) -> list[str]:
 DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE]-\d+)(?![\w.]*\d)")
 #: A power of ten with a negative exponent: 10⁻⁸, $10^{-8}$, 10^-8.
 SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
-POWER_OF_TEN = re.compile(r"10(?:\^\{?(-\d+)\}?|([⁻][⁰¹²³⁴⁵⁶⁷⁸⁹]+))")
+POWER_OF_TEN = re.compile(
+    r"(?:(\d+(?:\.\d+)?)\s*(?:\\cdot|·|×|\\times)\s*)?"
+    r"10(?:\^\{?(-\d+)\}?|([⁻][⁰¹²³⁴⁵⁶⁷⁸⁹]+))"
+)
 #: A number written after one of these words is a version, not a result.
 VERSION_WORDS = re.compile(
     r"(?:Keras|TensorFlow|tf\.keras|Python|PyTorch|JAX|NumPy|CUDA|cuDNN|version|Sphinx|"
@@ -250,10 +253,20 @@ def _shown_numbers(notebook: dict) -> list[float]:
 def _decimal_shown(text: str, shown: list[float]) -> bool:
     value = abs(float(text))
     if "e" in text.lower():
-        return any(x > 0 and round(math.log10(x)) == round(math.log10(value)) for x in shown)
+        return any(x > 0 and abs(math.log10(x) - math.log10(value)) <= 0.5 for x in shown)
     decimals = len(text.split(".")[1])
     half_step = 0.5 * 10.0**-decimals
     return any(abs(x - value) <= half_step + 1e-12 for x in shown)
+
+
+def _power_shown(mantissa: str | None, exponent: int, shown: list[float]) -> bool:
+    """A bare power (about 10⁻⁸) is shown by any output within half a decade of it; one
+    with a mantissa (4·10⁻¹⁸) by an output that rounds to it."""
+    if mantissa is None:
+        return any(x > 0 and abs(math.log10(x) - exponent) <= 0.5 for x in shown)
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    value = float(mantissa) * 10.0**exponent
+    return any(abs(x - value) <= 0.5 * 10.0 ** (exponent - decimals) * 1.0001 for x in shown)
 
 
 def unproven_numbers(notebook_path: Path) -> list[str]:
@@ -279,7 +292,9 @@ def unproven_numbers(notebook_path: Path) -> list[str]:
             if not _decimal_shown(number, shown):
                 problems.append(f"{notebook_path.name}: markdown cell {index}: {number}")
         for match in POWER_OF_TEN.finditer(text):
-            exponent = int((match.group(1) or match.group(2)).translate(SUPERSCRIPT))
-            if not any(x > 0 and round(math.log10(x)) == exponent for x in shown):
-                problems.append(f"{notebook_path.name}: markdown cell {index}: 10^{exponent}")
+            mantissa, exponent = match.group(1), (match.group(2) or match.group(3))
+            exponent = int(exponent.translate(SUPERSCRIPT))
+            if not _power_shown(mantissa, exponent, shown):
+                written = f"{mantissa}·10^{exponent}" if mantissa else f"10^{exponent}"
+                problems.append(f"{notebook_path.name}: markdown cell {index}: {written}")
     return problems
