@@ -60,6 +60,11 @@ def test_every_ignored_output_is_justified_and_asserted(notebook: Path) -> None:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_every_number_in_prose_is_shown_by_the_chapter(notebook: Path) -> None:
+    assert unproven_numbers(notebook) == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_companion_is_imported_before_keras(notebook: Path) -> None:
     assert keras_imported_before_companion(notebook) == []
 
