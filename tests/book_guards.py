@@ -298,3 +298,34 @@ def unproven_numbers(notebook_path: Path) -> list[str]:
                 written = f"{mantissa}·10^{exponent}" if mantissa else f"10^{exponent}"
                 problems.append(f"{notebook_path.name}: markdown cell {index}: {written}")
     return problems
+
+
+# --- pointers and length ------------------------------------------------------------------
+
+#: Pointers that break when chapters move: a chapter is named by a link, never by position.
+POSITIONAL_POINTER = re.compile(
+    r"\b(?:the\s+)?(?:previous|next|preceding|following|last)\s+"
+    r"(?:two\s+|three\s+)?chapters?\b",
+    re.I,
+)
+
+
+def _markdown_texts(page: Path) -> list[str]:
+    if page.suffix == ".md":
+        return [page.read_text(encoding="utf-8")]
+    notebook = json.loads(page.read_text(encoding="utf-8"))
+    return [_source(cell) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
+
+
+def positional_pointers(page: Path) -> list[str]:
+    """Phrases such as "the previous chapter" in a page's prose (links do not move)."""
+    return [
+        f"{page.name}: {match.group(0)!r}"
+        for text in _markdown_texts(page)
+        for match in POSITIONAL_POINTER.finditer(text)
+    ]
+
+
+def prose_words(notebooks: list[Path]) -> int:
+    """Words of the chapters' Markdown cells (whitespace-separated, math and code included)."""
+    return sum(len(text.split()) for page in notebooks for text in _markdown_texts(page))

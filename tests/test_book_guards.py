@@ -18,6 +18,8 @@ from tests.book_guards import (
     book_pages,
     keras_imported_before_companion,
     landing_page_problems,
+    positional_pointers,
+    prose_words,
     toc_problems,
     undocumented_modules,
     unjustified_ignored_outputs,
@@ -230,3 +232,18 @@ def test_a_number_in_prose_needs_an_output_that_shows_it(tmp_path: Path) -> None
         "chapter.ipynb: markdown cell 0: 8.71",
         "chapter.ipynb: markdown cell 0: 10^-12",
     ]
+
+
+def test_a_positional_pointer_and_the_prose_length_are_measured(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("As the previous chapter showed, and {doc}`gru` proves."),
+        nbformat.v4.new_markdown_cell("The next two chapters measure it. Later chapters too."),
+    ]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(notebook, str(path))
+    assert positional_pointers(path) == [
+        "chapter.ipynb: 'the previous chapter'",
+        "chapter.ipynb: 'The next two chapters'",
+    ]
+    assert prose_words([path]) == 17
