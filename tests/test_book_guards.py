@@ -30,6 +30,7 @@ from tests.book_guards import (
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = [page for page in book_pages(BOOK) if page.suffix == ".ipynb"]
+PAGES = book_pages(BOOK)
 
 
 def _ids(paths: list[Path]) -> list[str]:
@@ -59,6 +60,19 @@ def test_the_landing_page_lists_every_chapter_in_toc_order() -> None:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_every_ignored_output_is_justified_and_asserted(notebook: Path) -> None:
     assert unjustified_ignored_outputs(notebook) == []
+
+
+#: The chapters' prose stays short enough to read as one course.
+MAX_PROSE_WORDS = 24_000
+
+
+def test_the_chapters_prose_stays_within_its_length() -> None:
+    assert prose_words(NOTEBOOKS) <= MAX_PROSE_WORDS
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_ids(PAGES))
+def test_no_page_points_to_a_chapter_by_position(page: Path) -> None:
+    assert positional_pointers(page) == []
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
