@@ -17,7 +17,7 @@ from gru_companion.kinds import KINDS
 PACKAGE = Path(gru_companion.__file__).parent
 
 #: The rooms that must work without Keras, TensorFlow or matplotlib installed.
-KERAS_FREE_ROOMS = ("scratch", "learning", "analysis", "data")
+KERAS_FREE_ROOMS = ("scratch", "learning", "analysis", "data", "exercises")
 FORBIDDEN = ("keras", "tensorflow", "matplotlib")
 
 
