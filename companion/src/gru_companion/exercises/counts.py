@@ -28,7 +28,7 @@ from gru_companion.exercises.grading import (
 )
 from gru_companion.kinds import CORE, kind_of
 
-#: The (features, units) of the cases: one of each, a small layer, the tutorial's size.
+#: The (features, units) of the cases, one of each, a small layer and the tutorial's size.
 SIZES = ((1, 1), (3, 5), (64, 256))
 
 

@@ -49,8 +49,8 @@ import numpy as np
 #: Seconds a reader's function may take on one case before the check stops with a verdict.
 DEFAULT_TIME_LIMIT = 5.0
 
-#: ``(rtol, atol)`` of ``numpy.allclose`` by dtype: float32 keeps about 7 digits, and a
-#: reader's products and sums may round in another order than the reference's.
+#: The ``(rtol, atol)`` of ``numpy.allclose`` for each dtype; float32 keeps about 7 digits,
+#: and a reader's products and sums may round in another order than the reference's.
 TOLERANCES = {np.dtype(np.float32): (1e-4, 1e-5), np.dtype(np.float64): (1e-7, 1e-9)}
 
 #: The order in which the verdict lists the kinds of case it ran.
@@ -164,7 +164,7 @@ class Case:
 
     @property
     def args(self) -> tuple[Any, ...]:
-        """Fresh copies of the arguments, in order: ``fn(*case.args)`` reruns the case."""
+        """Fresh copies of the arguments, in order; ``fn(*case.args)`` reruns the case."""
         return tuple(_copy(value) for value in self.inputs.values())
 
 
