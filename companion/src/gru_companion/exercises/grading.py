@@ -104,7 +104,11 @@ class Config:
 
     def describe(self) -> str:
         """``"batch 3, 2 features, 4 units, float32, zero state"``."""
-        words = [f"batch {self.batch}", f"{self.features} features", f"{self.units} units"]
+        words = [
+            f"batch {self.batch}",
+            f"{self.features} feature{'s' if self.features != 1 else ''}",
+            f"{self.units} unit{'s' if self.units != 1 else ''}",
+        ]
         return ", ".join(words + [t for t in self.tags() if not t.startswith("batch")])
 
 
