@@ -23,22 +23,17 @@ transposed on the way back).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import numpy as np
 
 from gru_companion.exercises.grading import (
-    DEFAULT_TIME_LIMIT,
-    Case,
-    CheckResult,
     Exercise,
     Mistake,
-    grade,
-    standard_configs,
+    make_checker,
 )
-from gru_companion.exercises.gru import gru_weights
+from gru_companion.exercises.gru import gru_step_cases
 from gru_companion.scratch.gru import gru_step, gru_step_backward
 
 #: The names of the five gradients, in the order the reader's function returns them.
@@ -108,22 +103,12 @@ def _reference(x, h, kernel, recurrent_kernel, bias, d_h_new) -> tuple[np.ndarra
     return d_x_proj @ kernel.T, dh, x.T @ d_x_proj, d_recurrent_kernel, d_bias
 
 
-def mistaken_gru_step_backward(
-    x: np.ndarray,
-    h: np.ndarray,
-    kernel: np.ndarray,
-    recurrent_kernel: np.ndarray,
-    bias: np.ndarray,
-    d_h_new: np.ndarray,
-    *,
-    swap_z: bool = False,
-    reset_before: bool = False,
-    order: tuple[int, int, int] = (0, 1, 2),
-    q_without_bias: bool = False,
-    tanh_derivative_as_sigmoid: bool = False,
-    sigmoid_derivative_as_tanh: bool = False,
-    no_direct_path: bool = False,
-    untransposed_blocks: bool = False,
+def mistaken_gru_step_backward(  # the reference's arguments, then one flag per mistake
+    x: np.ndarray, h: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray,
+    bias: np.ndarray, d_h_new: np.ndarray, *, swap_z: bool = False, reset_before: bool = False,
+    order: tuple[int, int, int] = (0, 1, 2), q_without_bias: bool = False,
+    tanh_derivative_as_sigmoid: bool = False, sigmoid_derivative_as_tanh: bool = False,
+    no_direct_path: bool = False, untransposed_blocks: bool = False,
 ) -> tuple[np.ndarray, ...]:
     """The gradients of one GRU step with known mistakes switched on (defaults: the right ones).
 
@@ -261,22 +246,6 @@ def _compute(options: dict[str, Any], *args: Any) -> tuple[np.ndarray, ...]:
     return mistaken_gru_step_backward(*args, **options)
 
 
-def _cases(seed: int) -> list[Case]:
-    cases = []
-    for number, config in enumerate(standard_configs(seed), start=1):
-        rng = np.random.default_rng([seed, number])
-        x = rng.normal(size=(config.batch, config.features)).astype(config.dtype)
-        h = rng.uniform(-1, 1, size=(config.batch, config.units)).astype(config.dtype)
-        if config.zero_state:
-            h = np.zeros_like(h)
-        kernel, recurrent_kernel, bias = gru_weights(rng, config)
-        d_h_new = rng.normal(size=(config.batch, config.units)).astype(config.dtype)
-        inputs = {"x": x, "h": h, "kernel": kernel, "recurrent_kernel": recurrent_kernel,
-                  "bias": bias, "d_h_new": d_h_new}  # fmt: skip
-        cases.append(Case(number, config.describe(), inputs, tuple(config.tags())))
-    return cases
-
-
 GRU_STEP_BACKWARD = Exercise(
     checker="check_gru_step_backward",
     task="the companion's gradients of a GRU step",
@@ -285,45 +254,22 @@ GRU_STEP_BACKWARD = Exercise(
     output_shapes=("(batch, features)", "(batch, units)", "(features, 3·units)",
                    "(units, 3·units)", "(2, 3·units)"),  # fmt: skip
     reference=_reference,
-    cases=_cases,
-    mistakes=tuple(Mistake(key, cause, partial(_compute, opts)) for key, cause, opts in _MISTAKES),
+    cases=partial(gru_step_cases, reset_after=True, with_gradient=True),
+    mistakes=Mistake.table(_MISTAKES, _compute),
 )
 
 
-def check_gru_step_backward(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade the backward pass of one GRU step (``reset_after=True``): all five gradients.
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(x, h, kernel, recurrent_kernel, bias, d_h_new) -> (dx, dh,
-        d_kernel, d_recurrent_kernel, d_bias)``: the step's arguments as for
-        :func:`~gru_companion.exercises.gru.check_gru_step` and the gradient of the loss
-        with respect to the new state, ``d_h_new`` (batch, units); the gradients with
-        respect to ``x``, ``h``, ``kernel``, ``recurrent_kernel`` and ``bias``, each of the
-        shape of what it is the gradient of (a dict with these five names is accepted
-        too). It must not change its arguments.
-    time_limit
-        Seconds ``fn`` may take on one case.
-    seed
-        Seeds the cases.
-
-    Returns
-    -------
-    CheckResult
-        ``passed`` and the verdict; on a wrong answer the gradients that differ, the
-        likeliest cause and the worst case.
-
-    Raises
-    ------
-    TypeError
-        If ``fn`` is not callable or cannot take six arguments.
-
-    Examples
-    --------
-    >>> check_gru_step_backward(solution_gru_step_backward).passed
-    True
-    """
-    return grade(GRU_STEP_BACKWARD, fn, time_limit=time_limit, seed=seed)
+check_gru_step_backward = make_checker(
+    GRU_STEP_BACKWARD,
+    __name__,
+    "Grade the backward pass of one GRU step (``reset_after=True``): all five gradients.",
+    (
+        "The reader's ``fn(x, h, kernel, recurrent_kernel, bias, d_h_new) -> (dx, dh, "
+        "d_kernel, d_recurrent_kernel, d_bias)``: the step's arguments as for "
+        ":func:`~gru_companion.exercises.gru.check_gru_step` and the gradient of the "
+        "loss with respect to the new state, ``d_h_new`` (batch, units); the gradients "
+        "with respect to ``x``, ``h``, ``kernel``, ``recurrent_kernel`` and ``bias``, "
+        "each of the shape of what it is the gradient of (a dict with these five names "
+        "is accepted too). It must not change its arguments."
+    ),
+)

@@ -20,18 +20,15 @@ unreordered; a matrix not transposed shows in its shape, and the verdict says so
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from gru_companion.exercises.grading import (
-    DEFAULT_TIME_LIMIT,
     Case,
-    CheckResult,
     Exercise,
     Mistake,
-    grade,
+    make_checker,
     standard_configs,
 )
 from gru_companion.exercises.gru import gru_weights
@@ -195,57 +192,24 @@ PYTORCH_TO_KERAS = Exercise(
 )
 
 
-def check_keras_to_pytorch(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade a converter of Keras GRU weights (``reset_after=True``) to PyTorch's ``nn.GRU``.
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(kernel, recurrent_kernel, bias) -> (weight_ih, weight_hh,
-        bias_ih, bias_hh)`` (see the module's docstring for the shapes), in the weights'
-        dtype. It must not change its arguments.
-    time_limit
-        Seconds ``fn`` may take on one case.
-    seed
-        Seeds the cases.
-
-    Returns
-    -------
-    CheckResult
-        ``passed`` and the verdict; on a wrong answer the weights that differ, the
-        likeliest cause and the worst case.
-
-    Raises
-    ------
-    TypeError
-        If ``fn`` is not callable or cannot take three arguments.
-
-    Examples
-    --------
-    >>> check_keras_to_pytorch(solution_keras_to_pytorch).passed
-    True
-    """
-    return grade(KERAS_TO_PYTORCH, fn, time_limit=time_limit, seed=seed)
+check_keras_to_pytorch = make_checker(
+    KERAS_TO_PYTORCH,
+    __name__,
+    "Grade a converter of Keras GRU weights (``reset_after=True``) to PyTorch's ``nn.GRU``.",
+    (
+        "The reader's ``fn(kernel, recurrent_kernel, bias) -> (weight_ih, weight_hh, "
+        "bias_ih, bias_hh)`` (see the module's docstring for the shapes), in the "
+        "weights' dtype. It must not change its arguments."
+    ),
+)
 
 
-def check_pytorch_to_keras(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade a converter of PyTorch ``nn.GRU`` weights to Keras's ``reset_after=True`` GRU.
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(weight_ih, weight_hh, bias_ih, bias_hh) -> (kernel,
-        recurrent_kernel, bias)`` (see the module's docstring for the shapes).
-    time_limit, seed
-        As for :func:`check_keras_to_pytorch`.
-
-    Returns
-    -------
-    CheckResult
-        As for :func:`check_keras_to_pytorch`.
-    """
-    return grade(PYTORCH_TO_KERAS, fn, time_limit=time_limit, seed=seed)
+check_pytorch_to_keras = make_checker(
+    PYTORCH_TO_KERAS,
+    __name__,
+    "Grade a converter of PyTorch ``nn.GRU`` weights to Keras's ``reset_after=True`` GRU.",
+    (
+        "The reader's ``fn(weight_ih, weight_hh, bias_ih, bias_hh) -> (kernel, "
+        "recurrent_kernel, bias)`` (see the module's docstring for the shapes)."
+    ),
+)

@@ -19,12 +19,10 @@ from typing import Any
 
 from gru_companion.analysis.param_counts import recurrent_params
 from gru_companion.exercises.grading import (
-    DEFAULT_TIME_LIMIT,
     Case,
-    CheckResult,
     Exercise,
     Mistake,
-    grade,
+    make_checker,
 )
 from gru_companion.kinds import CORE, kind_of
 
@@ -182,36 +180,15 @@ PARAM_COUNT = Exercise(
 )
 
 
-def check_param_count(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade a parameter-count formula for ``SimpleRNN``, ``LSTM`` and ``GRU`` layers.
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(kind, features, units, use_bias, reset_after) -> count``:
-        ``kind`` one of ``"simple_rnn"``, ``"lstm"``, ``"gru"``; ``features`` and
-        ``units`` positive ints; ``use_bias`` and ``reset_after`` bools (``reset_after``
-        matters for the GRU only); the count an int.
-    time_limit
-        Seconds ``fn`` may take on one case.
-    seed
-        Accepted for symmetry with the other checkers; the cases do not depend on it.
-
-    Returns
-    -------
-    CheckResult
-        ``passed`` and the verdict; on a wrong count the likeliest cause and the worst case.
-
-    Raises
-    ------
-    TypeError
-        If ``fn`` is not callable or cannot take five arguments.
-
-    Examples
-    --------
-    >>> check_param_count(solution_param_count).passed
-    True
-    """
-    return grade(PARAM_COUNT, fn, time_limit=time_limit, seed=seed)
+check_param_count = make_checker(
+    PARAM_COUNT,
+    __name__,
+    "Grade a parameter-count formula for ``SimpleRNN``, ``LSTM`` and ``GRU`` layers.",
+    (
+        "The reader's ``fn(kind, features, units, use_bias, reset_after) -> count``: "
+        "``kind`` one of ``\"simple_rnn\"``, ``\"lstm\"``, ``\"gru\"``; ``features`` and "
+        "``units`` positive ints; ``use_bias`` and ``reset_after`` bools "
+        "(``reset_after`` matters for the GRU only); the count an int. The cases do not "
+        "depend on ``seed``."
+    ),
+)

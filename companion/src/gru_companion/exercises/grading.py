@@ -35,12 +35,14 @@ import inspect
 import math
 import numbers
 import signal
+import textwrap
 import threading
 import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +196,14 @@ class Mistake:
     key: str
     cause: str
     compute: Callable[..., tuple[Any, ...]]
+
+    @classmethod
+    def table(
+        cls, rows: Sequence[tuple[str, str, dict[str, Any]]], compute: Callable[..., Any]
+    ) -> tuple[Mistake, ...]:
+        """The mistakes of ``rows`` (key, cause, options), each computed by
+        ``compute(options, *args)``: the reference run with those options."""
+        return tuple(cls(key, cause, partial(compute, options)) for key, cause, options in rows)
 
 
 @dataclass(frozen=True)
@@ -771,3 +781,68 @@ def _where_it_differs(
     if good:
         return f": it is right in {len(good)} of {len(answers)} cases"
     return ""
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight")
+
+
+def make_checker(
+    exercise: Exercise, module: str, summary: str, function: str
+) -> Callable[..., CheckResult]:
+    """The checker of ``exercise``, ``checker(fn, *, time_limit, seed) -> CheckResult``.
+
+    Every checker grades with :func:`grade`; what differs between them is the exercise
+    and the description of the reader's function, which its docstring shows.
+
+    Parameters
+    ----------
+    exercise
+        What the checker grades; ``exercise.checker`` becomes the function's name.
+    module
+        The module the checker belongs to (``__name__`` of the caller), where its worked
+        solution ``solution_<name>`` lives too.
+    summary
+        The docstring's first line.
+    function
+        What the reader's function takes and returns (one paragraph).
+    """
+    arity = _NUMBER_WORDS[len(exercise.parameters)]
+    solution = "solution_" + exercise.checker.removeprefix("check_")
+    described = "\n        ".join(textwrap.wrap(function, 80))
+
+    def checker(
+        fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
+    ) -> CheckResult:
+        return grade(exercise, fn, time_limit=time_limit, seed=seed)
+
+    checker.__name__ = checker.__qualname__ = exercise.checker
+    checker.__module__ = module
+    checker.__doc__ = f"""{summary}
+
+    Parameters
+    ----------
+    fn
+        {described}
+    time_limit
+        Seconds ``fn`` may take on one case.
+    seed
+        Seeds the cases.
+
+    Returns
+    -------
+    CheckResult
+        ``passed`` and the verdict; on a wrong answer what differs, the likeliest cause
+        and the worst case.
+
+    Raises
+    ------
+    TypeError
+        If ``fn`` is not callable or cannot take {arity} arguments.
+
+    Examples
+    --------
+    >>> from {module} import {exercise.checker}, {solution}
+    >>> {exercise.checker}({solution}).passed
+    True
+    """
+    return checker

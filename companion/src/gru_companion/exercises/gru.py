@@ -28,13 +28,11 @@ from typing import Any
 import numpy as np
 
 from gru_companion.exercises.grading import (
-    DEFAULT_TIME_LIMIT,
     Case,
-    CheckResult,
     Config,
     Exercise,
     Mistake,
-    grade,
+    make_checker,
     standard_configs,
 )
 from gru_companion.scratch.activations import sigmoid
@@ -187,22 +185,13 @@ def _relu(a: np.ndarray) -> np.ndarray:
     return np.maximum(a, 0)
 
 
-def mistaken_gru_step(
-    x: np.ndarray,
-    h: np.ndarray,
-    kernel: np.ndarray,
-    recurrent_kernel: np.ndarray,
-    bias: np.ndarray,
-    *,
-    swap_z: bool = False,
-    other_reset: bool = False,
-    order: tuple[int, int, int] = (0, 1, 2),
-    recurrent_bias: bool = True,
-    bias_rows_swapped: bool = False,
-    use_bias: bool = True,
+def mistaken_gru_step(  # the reference's arguments, then one flag per mistake
+    x: np.ndarray, h: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray,
+    bias: np.ndarray, *, swap_z: bool = False, other_reset: bool = False,
+    order: tuple[int, int, int] = (0, 1, 2), recurrent_bias: bool = True,
+    bias_rows_swapped: bool = False, use_bias: bool = True,
     candidate: Callable[[np.ndarray], np.ndarray] = np.tanh,
-    gate: Callable[[np.ndarray], np.ndarray] = sigmoid,
-    transpose_blocks: bool = False,
+    gate: Callable[[np.ndarray], np.ndarray] = sigmoid, transpose_blocks: bool = False,
 ) -> np.ndarray:
     """One GRU step with known mistakes switched on: what a mistaken reader computes.
 
@@ -363,7 +352,12 @@ def gru_weights(
     return kernel.astype(dtype), recurrent_kernel.astype(dtype), bias.astype(dtype)
 
 
-def _step_cases(seed: int, *, reset_after: bool) -> list[Case]:
+def gru_step_cases(seed: int, *, reset_after: bool, with_gradient: bool = False) -> list[Case]:
+    """The seeded cases of the GRU-step exercises: ``x``, ``h`` and the weights per case.
+
+    With ``with_gradient``, each case also holds ``d_h_new`` (batch, units), the gradient
+    of a loss with respect to the new state, for the backward-pass exercise.
+    """
     cases = []
     for number, config in enumerate(standard_configs(seed), start=1):
         rng = np.random.default_rng([seed, number])
@@ -374,6 +368,8 @@ def _step_cases(seed: int, *, reset_after: bool) -> list[Case]:
         kernel, recurrent_kernel, bias = gru_weights(rng, config, reset_after=reset_after)
         inputs = {"x": x, "h": h, "kernel": kernel, "recurrent_kernel": recurrent_kernel,
                   "bias": bias}  # fmt: skip
+        if with_gradient:
+            inputs["d_h_new"] = rng.normal(size=(config.batch, config.units)).astype(config.dtype)
         cases.append(Case(number, config.describe(), inputs, tuple(config.tags())))
     return cases
 
@@ -480,27 +476,24 @@ def _layer_mistakes() -> tuple[Mistake, ...]:
 # ------------------------------------------------------------------------------- checkers
 _STEP = ("x", "h", "kernel", "recurrent_kernel", "bias")
 
-GRU_STEP = Exercise(
-    checker="check_gru_step",
-    task="the companion's GRU step (reset_after=True)",
-    parameters=_STEP,
-    outputs=("h_new",),
-    output_shapes=("(batch, units)",),
-    reference=_reference_step,
-    cases=partial(_step_cases, reset_after=True),
-    mistakes=_step_mistakes(reset_after=True),
-)
 
-GRU_STEP_RESET_BEFORE = Exercise(
-    checker="check_gru_step_reset_before",
-    task="the companion's GRU step (reset_after=False)",
-    parameters=_STEP,
-    outputs=("h_new",),
-    output_shapes=("(batch, units)",),
-    reference=_reference_step,
-    cases=partial(_step_cases, reset_after=False),
-    mistakes=_step_mistakes(reset_after=False),
-)
+
+def _step_exercise(reset_after: bool) -> Exercise:
+    """The exercise of one GRU step in either form of the candidate."""
+    return Exercise(
+        checker="check_gru_step" if reset_after else "check_gru_step_reset_before",
+        task=f"the companion's GRU step (reset_after={reset_after})",
+        parameters=_STEP,
+        outputs=("h_new",),
+        output_shapes=("(batch, units)",),
+        reference=_reference_step,
+        cases=partial(gru_step_cases, reset_after=reset_after),
+        mistakes=_step_mistakes(reset_after=reset_after),
+    )
+
+
+GRU_STEP = _step_exercise(reset_after=True)
+GRU_STEP_RESET_BEFORE = _step_exercise(reset_after=False)
 
 GRU_LAYER = Exercise(
     checker="check_gru_layer",
@@ -515,84 +508,41 @@ GRU_LAYER = Exercise(
 )
 
 
-def check_gru_step(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade a GRU step with ``reset_after=True``, the Keras default.
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(x, h, kernel, recurrent_kernel, bias) -> h_new``: ``x`` (batch,
-        features), ``h`` (batch, units), ``kernel`` (features, 3·units),
-        ``recurrent_kernel`` (units, 3·units), ``bias`` (2, 3·units) (row 0 input biases,
-        row 1 recurrent biases), blocks z, r, h; ``h_new`` (batch, units) in the inputs'
-        dtype. It must not change its arguments.
-    time_limit
-        Seconds ``fn`` may take on one case.
-    seed
-        Seeds the cases.
-
-    Returns
-    -------
-    CheckResult
-        ``passed`` and the verdict; on a wrong answer the quantity that differs, the
-        likeliest cause and the worst case.
-
-    Raises
-    ------
-    TypeError
-        If ``fn`` is not callable or cannot take five arguments.
-
-    Examples
-    --------
-    >>> check_gru_step(solution_gru_step).passed
-    True
-    """
-    return grade(GRU_STEP, fn, time_limit=time_limit, seed=seed)
+check_gru_step = make_checker(
+    GRU_STEP,
+    __name__,
+    "Grade a GRU step with ``reset_after=True``, the Keras default.",
+    (
+        "The reader's ``fn(x, h, kernel, recurrent_kernel, bias) -> h_new``: ``x`` "
+        "(batch, features), ``h`` (batch, units), ``kernel`` (features, 3·units), "
+        "``recurrent_kernel`` (units, 3·units), ``bias`` (2, 3·units) (row 0 input "
+        "biases, row 1 recurrent biases), blocks z, r, h; ``h_new`` (batch, units) in "
+        "the inputs' dtype. It must not change its arguments."
+    ),
+)
 
 
-def check_gru_step_reset_before(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade a GRU step with ``reset_after=False`` (the reset gate before the product).
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(x, h, kernel, recurrent_kernel, bias) -> h_new``, as for
-        :func:`check_gru_step` but with one bias per block, ``bias`` (3·units,).
-    time_limit, seed
-        As for :func:`check_gru_step`.
-
-    Returns
-    -------
-    CheckResult
-        As for :func:`check_gru_step`.
-    """
-    return grade(GRU_STEP_RESET_BEFORE, fn, time_limit=time_limit, seed=seed)
+check_gru_step_reset_before = make_checker(
+    GRU_STEP_RESET_BEFORE,
+    __name__,
+    "Grade a GRU step with ``reset_after=False`` (the reset gate before the product).",
+    (
+        "The reader's ``fn(x, h, kernel, recurrent_kernel, bias) -> h_new``, as for "
+        ":func:`check_gru_step` but with one bias per block, ``bias`` (3·units,)."
+    ),
+)
 
 
-def check_gru_layer(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade a GRU layer (``reset_after=True``) run over a batch of sequences.
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(inputs, initial_state, kernel, recurrent_kernel, bias,
-        return_sequences) -> outputs``: ``inputs`` (batch, time, features),
-        ``initial_state`` (batch, units), the weights as for :func:`check_gru_step`,
-        ``return_sequences`` a bool; ``outputs`` (batch, time, units) with
-        ``return_sequences=True`` (every step's new state), else (batch, units) (the
-        last one).
-    time_limit, seed
-        As for :func:`check_gru_step`.
-
-    Returns
-    -------
-    CheckResult
-        As for :func:`check_gru_step`.
-    """
-    return grade(GRU_LAYER, fn, time_limit=time_limit, seed=seed)
+check_gru_layer = make_checker(
+    GRU_LAYER,
+    __name__,
+    "Grade a GRU layer (``reset_after=True``) run over a batch of sequences.",
+    (
+        "The reader's ``fn(inputs, initial_state, kernel, recurrent_kernel, bias, "
+        "return_sequences) -> outputs``: ``inputs`` (batch, time, features), "
+        "``initial_state`` (batch, units), the weights as for :func:`check_gru_step`, "
+        "``return_sequences`` a bool; ``outputs`` (batch, time, units) with "
+        "``return_sequences=True`` (every step's new state), else (batch, units) (the "
+        "last one)."
+    ),
+)

@@ -12,18 +12,15 @@ round, the recurrent blocks transposed and the bias left out.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from gru_companion.exercises.grading import (
-    DEFAULT_TIME_LIMIT,
     Case,
-    CheckResult,
     Exercise,
     Mistake,
-    grade,
+    make_checker,
     standard_configs,
 )
 from gru_companion.scratch.activations import sigmoid
@@ -84,22 +81,14 @@ def _reference(x, h, c, kernel, recurrent_kernel, bias) -> tuple[np.ndarray, np.
     return h_new, c_new
 
 
-def mistaken_lstm_step(
-    x: np.ndarray,
-    h: np.ndarray,
-    c: np.ndarray,
-    kernel: np.ndarray,
-    recurrent_kernel: np.ndarray,
-    bias: np.ndarray,
-    *,
+def mistaken_lstm_step(  # the reference's arguments, then one flag per mistake
+    x: np.ndarray, h: np.ndarray, c: np.ndarray, kernel: np.ndarray,
+    recurrent_kernel: np.ndarray, bias: np.ndarray, *,
     order: tuple[int, int, int, int] = (0, 1, 2, 3),
     candidate: Callable[[np.ndarray], np.ndarray] = np.tanh,
-    gate: Callable[[np.ndarray], np.ndarray] = sigmoid,
-    output_tanh: bool = True,
-    old_cell_in_output: bool = False,
-    outputs_swapped: bool = False,
-    transpose_blocks: bool = False,
-    use_bias: bool = True,
+    gate: Callable[[np.ndarray], np.ndarray] = sigmoid, output_tanh: bool = True,
+    old_cell_in_output: bool = False, outputs_swapped: bool = False,
+    transpose_blocks: bool = False, use_bias: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One LSTM step with known mistakes switched on (the defaults: the right step).
 
@@ -222,42 +211,20 @@ LSTM_STEP = Exercise(
     output_shapes=("(batch, units)", "(batch, units)"),
     reference=_reference,
     cases=_cases,
-    mistakes=tuple(Mistake(key, cause, partial(_compute, opts)) for key, cause, opts in _MISTAKES),
+    mistakes=Mistake.table(_MISTAKES, _compute),
 )
 
 
-def check_lstm_step(
-    fn: Callable[..., Any], *, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = 0
-) -> CheckResult:
-    """Grade one step of ``keras.layers.LSTM``.
-
-    Parameters
-    ----------
-    fn
-        The reader's ``fn(x, h, c, kernel, recurrent_kernel, bias) -> (h_new, c_new)``:
-        ``x`` (batch, features), ``h`` and ``c`` (batch, units), ``kernel`` (features,
-        4·units), ``recurrent_kernel`` (units, 4·units), ``bias`` (4·units,), blocks
-        i, f, c, o; the tuple of the new output and the new cell state, each (batch,
-        units) in the inputs' dtype. It must not change its arguments.
-    time_limit
-        Seconds ``fn`` may take on one case.
-    seed
-        Seeds the cases.
-
-    Returns
-    -------
-    CheckResult
-        ``passed`` and the verdict; on a wrong answer the quantities that differ, the
-        likeliest cause and the worst case.
-
-    Raises
-    ------
-    TypeError
-        If ``fn`` is not callable or cannot take six arguments.
-
-    Examples
-    --------
-    >>> check_lstm_step(solution_lstm_step).passed
-    True
-    """
-    return grade(LSTM_STEP, fn, time_limit=time_limit, seed=seed)
+check_lstm_step = make_checker(
+    LSTM_STEP,
+    __name__,
+    "Grade one step of ``keras.layers.LSTM``.",
+    (
+        "The reader's ``fn(x, h, c, kernel, recurrent_kernel, bias) -> (h_new, "
+        "c_new)``: ``x`` (batch, features), ``h`` and ``c`` (batch, units), ``kernel`` "
+        "(features, 4·units), ``recurrent_kernel`` (units, 4·units), ``bias`` "
+        "(4·units,), blocks i, f, c, o; the tuple of the new output and the new cell "
+        "state, each (batch, units) in the inputs' dtype. It must not change its "
+        "arguments."
+    ),
+)
