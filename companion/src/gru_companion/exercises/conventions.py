@@ -28,6 +28,7 @@ from gru_companion.exercises.grading import (
     Case,
     Exercise,
     Mistake,
+    counted,
     make_checker,
     standard_configs,
 )
@@ -111,7 +112,8 @@ def _cases(seed: int, *, to_pytorch: bool) -> list[Case]:
             continue
         rng = np.random.default_rng([seed, number])
         kernel, recurrent_kernel, bias = gru_weights(rng, config)
-        description = f"{config.features} features, {config.units} units, {config.dtype}"
+        description = (f"{counted(config.features, 'feature')}, "
+                       f"{counted(config.units, 'unit')}, {config.dtype}")
         tags = [config.dtype.name] + (["one unit"] if config.units == 1 else [])
         if to_pytorch:
             inputs = {"kernel": kernel, "recurrent_kernel": recurrent_kernel, "bias": bias}

@@ -108,10 +108,15 @@ class Config:
         """``"batch 3, 2 features, 4 units, float32, zero state"``."""
         words = [
             f"batch {self.batch}",
-            f"{self.features} feature{'s' if self.features != 1 else ''}",
-            f"{self.units} unit{'s' if self.units != 1 else ''}",
+            counted(self.features, "feature"),
+            counted(self.units, "unit"),
         ]
         return ", ".join(words + [t for t in self.tags() if not t.startswith("batch")])
+
+
+def counted(number: int, noun: str) -> str:
+    """``"1 unit"``, ``"4 units"``: a number and its noun, as the verdicts write them."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def standard_configs(seed: int = 0, *, random_cases: int = 6) -> list[Config]:
