@@ -178,3 +178,31 @@ def test_copy_baseline():
 def test_bad_arguments(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_first_sign_labels_the_sign_of_the_first_step_and_draws_from_its_generator():
+    import numpy as np
+
+    from gru_companion.data.synthetic import first_sign
+
+    inputs, labels = first_sign(200, 7, seed=3)
+    assert inputs.shape == (200, 7, 1) and labels.shape == (200, 1)
+    np.testing.assert_array_equal(labels[:, 0], (inputs[:, 0, 0] > 0).astype(float))
+    assert 0.3 < labels.mean() < 0.7
+    again, _ = first_sign(200, 7, seed=3)
+    np.testing.assert_array_equal(inputs, again)
+    rng = np.random.default_rng(0)
+    first, _ = first_sign(5, 3, seed=rng)
+    second, _ = first_sign(5, 3, seed=rng)  # the generator moved on
+    assert not np.array_equal(first, second)
+
+
+def test_first_sign_refuses_bad_arguments():
+    import pytest
+
+    from gru_companion.data.synthetic import first_sign
+
+    with pytest.raises(ValueError, match="steps"):
+        first_sign(3, 0)
+    with pytest.raises(TypeError, match="n_samples"):
+        first_sign(2.5, 3)

@@ -1,6 +1,6 @@
-"""Synthetic long-range tasks: the adding problem (data, baseline, tolerance) and copy memory.
+"""Synthetic long-range tasks: the adding problem, copy memory and first sign, from a seed.
 
-Both need a network to keep information over a chosen number of steps and are
+Each needs a network to keep information over a chosen number of steps and is
 generated here from a seed, so every run sees the same data.
 
 * **Adding problem** (Hochreiter & Schmidhuber, 1997, in the two-channel form of
@@ -20,6 +20,9 @@ generated here from a seed, so every run sees the same data.
   predicting blanks and then guessing uniformly, a cross-entropy per step of
   ``copy_len * log(n_symbols) / (delay + 2 * copy_len)``
   (:func:`copy_memory_baseline`).
+* **First sign** (:func:`first_sign`). Each step is a number drawn from a standard normal;
+  the label is 1 if the *first* one is positive. Everything after it is noise, so a model
+  must store the first step and keep it; one that remembers nothing predicts 1/2.
 """
 
 from __future__ import annotations
@@ -145,6 +148,47 @@ def copy_memory(
     targets[:, -copy_len:] = data
     inputs = np.eye(n_symbols + 2, dtype=np.float32)[symbols]
     return inputs, targets
+
+
+def first_sign(
+    n_samples: int, steps: int, *, seed: int | np.random.Generator = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of standard normal numbers labelled by the sign of their first step.
+
+    Parameters
+    ----------
+    n_samples
+        Number of sequences, at least 1.
+    steps
+        Steps per sequence, at least 1.
+    seed
+        A non-negative integer, or a ``numpy.random.Generator`` (which is advanced, so
+        that a training and a test set drawn one after the other differ).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``inputs``, float64 of shape ``(n_samples, steps, 1)``; ``labels``, float64 of
+        shape ``(n_samples, 1)``: 1.0 where the first step is positive, else 0.0.
+
+    Raises
+    ------
+    TypeError
+        If a count is not an integer or ``seed`` is neither an integer nor a generator.
+    ValueError
+        If a count is below 1 or ``seed`` is negative.
+
+    Examples
+    --------
+    >>> inputs, labels = first_sign(4, 10, seed=0)
+    >>> inputs.shape, labels.shape
+    ((4, 10, 1), (4, 1))
+    """
+    n_samples = check_positive_int("n_samples", n_samples)
+    steps = check_positive_int("steps", steps)
+    rng = check_rng("seed", seed)
+    inputs = rng.normal(size=(n_samples, steps, 1))
+    return inputs, (inputs[:, 0] > 0).astype(float)
 
 
 def copy_memory_baseline(delay: int, *, copy_len: int = 10, n_symbols: int = 8) -> float:
