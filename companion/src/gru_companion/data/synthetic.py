@@ -157,13 +157,11 @@ def first_sign(
 
     Parameters
     ----------
-    n_samples
-        Number of sequences, at least 1.
     steps
         Steps per sequence, at least 1.
-    seed
-        A non-negative integer, or a ``numpy.random.Generator`` (which is advanced, so
-        that a training and a test set drawn one after the other differ).
+    n_samples, seed
+        As for :func:`adding_problem`: a generator passed as ``seed`` is advanced, so a
+        training and a test set drawn one after the other differ.
 
     Returns
     -------
