@@ -155,6 +155,9 @@ def first_sign(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sequences of standard normal numbers labelled by the sign of their first step.
 
+    Every step after the first is noise: a model must store the first step and keep it to
+    the end; one that remembers nothing can only predict 1/2.
+
     Parameters
     ----------
     steps
