@@ -49,3 +49,8 @@ def test_bad_keys_and_bad_rows_are_refused():
         Kind("bad", "Bad", "bad", ("h",), ("z",), ("h",))
     with pytest.raises(ValueError, match="repeat"):
         Kind("bad", "Bad", "bad", ("h", "h"), (), ("h",))
+
+
+def test_every_kind_has_a_colour_of_its_own():
+    colours = [kind.color for kind in KINDS.values()]
+    assert len(set(colours)) == len(colours)

@@ -53,6 +53,9 @@ class Kind:
     ties
         For a simplified cell, the full kind it equals with tied weights (``"gru"``
         or ``"lstm"``); ``None`` for the full cells.
+    color
+        The matplotlib colour every chapter draws it in, so a kind looks the same on
+        every page.
     """
 
     key: str
@@ -64,6 +67,7 @@ class Kind:
     keras_layer: str | None = None
     has_reset_after: bool = False
     ties: str | None = None
+    color: str = "tab:gray"
 
     def __post_init__(self) -> None:
         if not set(self.sigmoid_gates) <= set(self.blocks):
@@ -90,16 +94,18 @@ def _table(*kinds: Kind) -> dict[str, Kind]:
 #: Every kind, by key, in the order the book introduces them. Code reads it; only this
 #: module writes it (a test may add a throw-away row with ``monkeypatch.setitem``).
 KINDS: dict[str, Kind] = _table(
-    Kind("simple_rnn", "SimpleRNN", "tanh RNN", ("h",), (), ("h",), keras_layer="SimpleRNN"),
+    Kind("simple_rnn", "SimpleRNN", "tanh RNN", ("h",), (), ("h",), keras_layer="SimpleRNN",
+         color="tab:gray"),
     Kind("lstm", "LSTM", "LSTM", ("i", "f", "c", "o"), ("i", "f", "o"), ("h", "c"),
-         keras_layer="LSTM"),
+         keras_layer="LSTM", color="tab:blue"),
     Kind("gru", "GRU", "GRU", ("z", "r", "h"), ("z", "r"), ("h",), keras_layer="GRU",
-         has_reset_after=True),
-    Kind("mgu", "MGU", "MGU (one gate)", ("f", "h"), ("f",), ("h",), ties="gru"),
+         has_reset_after=True, color="tab:red"),
+    Kind("mgu", "MGU", "MGU (one gate)", ("f", "h"), ("f",), ("h",), ties="gru",
+         color="tab:green"),
     Kind("gru_no_reset", "GRU without reset gate", "GRU without reset gate", ("z", "h"),
-         ("z",), ("h",), ties="gru"),
+         ("z",), ("h",), ties="gru", color="tab:purple"),
     Kind("cifg", "coupled-gate LSTM", "coupled-gate LSTM", ("f", "c", "o"), ("f", "o"),
-         ("h", "c"), ties="lstm"),
+         ("h", "c"), ties="lstm", color="tab:cyan"),
 )  # fmt: skip
 
 #: The three kinds Keras ships, compared throughout the book.
