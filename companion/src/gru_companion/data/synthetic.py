@@ -1,4 +1,4 @@
-"""Synthetic long-range tasks: the adding problem, copy memory and first sign, from a seed.
+"""Synthetic long-range tasks: the adding problem, copy memory, first sign and counting (aⁿbⁿ).
 
 Each needs a network to keep information over a chosen number of steps and is
 generated here from a seed, so every run sees the same data.
@@ -23,10 +23,17 @@ generated here from a seed, so every run sees the same data.
 * **First sign** (:func:`first_sign`). Each step is a number drawn from a standard normal;
   the label is 1 if the *first* one is positive. Everything after it is noise, so a model
   must store the first step and keep it; one that remembers nothing predicts 1/2.
+* **Counting** (:func:`counting_strings`, after Weiss et al., 2018). The strings
+  ``a…ab…b`` with as many b's as a's. Reading the b's, the network says at each step
+  whether another b follows; it is right on the whole string only if it counted the a's
+  and counts them down. Trained on short strings and tested on longer ones, it shows
+  whether a network learned to count or only memorised the lengths it saw. The
+  strings are listed, not drawn: no seed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -325,3 +332,96 @@ def adding_accuracy(
         )
     tolerance = check_positive_number("tolerance", tolerance)
     return float(np.mean(np.abs(predictions - targets) < tolerance))
+
+
+def counting_strings(
+    counts: Sequence[int], *, steps: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The strings aⁿbⁿ for each n of ``counts``, with the counting targets.
+
+    Step t of a string reads one symbol, one-hot: ``[1, 0]`` for *a*, ``[0, 1]`` for *b*.
+    While reading the b's the target says whether another b follows (1) or the string
+    ends here (0); the a steps carry no target (weight 0: after an *a* either symbol may
+    come). Strings shorter than ``steps`` are padded at the end with zero inputs and
+    zero weights; a recurrent network reads forwards, so the padding changes nothing it
+    predicts on the real steps.
+
+    Parameters
+    ----------
+    counts
+        The n of each string, integers of at least 1 (repeat one to train on it more).
+    steps
+        The padded length, at least ``2 * max(counts)``; ``None``: exactly that.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``inputs`` float32 ``(strings, steps, 2)``, ``targets`` float32
+        ``(strings, steps, 1)`` and ``weights`` float32 ``(strings, steps)``: 1 on the b
+        steps, where a target is defined.
+
+    Raises
+    ------
+    TypeError
+        If a count or ``steps`` is not an integer.
+    ValueError
+        If ``counts`` is empty, a count is below 1 or ``steps`` is too short.
+
+    Examples
+    --------
+    >>> inputs, targets, weights = counting_strings([2])
+    >>> inputs[0].argmax(axis=-1).tolist(), targets[0, :, 0].tolist(), weights[0].tolist()
+    ([0, 0, 1, 1], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0])
+    """
+    if isinstance(counts, (str, bytes)) or not isinstance(counts, Sequence) or not counts:
+        raise ValueError(f"counts must be a non-empty sequence of integers, got {counts!r}")
+    counts = [check_positive_int("count", n) for n in counts]
+    longest = 2 * max(counts)
+    steps = (
+        longest
+        if steps is None
+        else check_int_at_least(
+            "steps", steps, longest, expected=f"an integer of at least 2 * max(counts) = {longest}"
+        )
+    )
+    inputs = np.zeros((len(counts), steps, 2), np.float32)
+    targets = np.zeros((len(counts), steps, 1), np.float32)
+    weights = np.zeros((len(counts), steps), np.float32)
+    for row, n in enumerate(counts):
+        inputs[row, :n, 0] = 1.0
+        inputs[row, n : 2 * n, 1] = 1.0
+        targets[row, n : 2 * n - 1, 0] = 1.0
+        weights[row, n : 2 * n] = 1.0
+    return inputs, targets, weights
+
+
+def counting_recognised(logits: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Whether each string of :func:`counting_strings` was counted right at every b step.
+
+    A step's prediction is "another b" when its logit is positive.
+
+    Parameters
+    ----------
+    logits
+        The network's outputs, shape ``(strings, steps, 1)`` or ``(strings, steps)``.
+    targets, weights
+        As :func:`counting_strings` returns them.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans, one per string.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match.
+    """
+    logits = np.asarray(logits).reshape(weights.shape[0], -1)
+    targets = np.asarray(targets).reshape(weights.shape[0], -1)
+    if logits.shape != weights.shape or targets.shape != weights.shape:
+        raise ValueError(
+            f"logits {logits.shape} and targets {targets.shape} must match weights {weights.shape}"
+        )
+    wrong = ((logits > 0) != (targets > 0.5)) & (weights > 0)
+    return ~wrong.any(axis=1)

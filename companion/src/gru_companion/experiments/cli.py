@@ -1,8 +1,9 @@
 """The one command line of the long runs: ``python -m gru_companion.experiments <experiment>``.
 
-One subcommand per experiment, each with its own ``--help``: one per task of
+One subcommand per experiment, each with its own ``--help``: one study per task of
 :data:`gru_companion.experiments.tasks.TASKS` (``chorales``, ``adding``, ``copy``,
-``sunspots``), and ``variants``, ``gradient-flow`` and ``bench``. Each run shows its
+``counting``, ``sunspots``; resumable, see :mod:`~gru_companion.experiments.study`), and
+``variants``, ``gradient-flow`` and ``bench``. Each run shows its
 progress with an estimate of the time left (unless ``--no-progress``) and writes one JSON
 file (:func:`~gru_companion.experiments.result_files.write_result`) holding the exact
 command, its wall time, the load average, the package versions and the machine beside
@@ -26,7 +27,8 @@ from gru_companion.experiments.result_files import (
     rounded_floats,
     write_result,
 )
-from gru_companion.experiments.tasks import TASKS, Task, run_task
+from gru_companion.experiments.study import run_study
+from gru_companion.experiments.tasks import TASKS, Task
 from gru_companion.validation import check_positive_int
 
 #: How the command line is invoked; recorded, with the arguments, in every result.
@@ -83,20 +85,23 @@ def progress_argument(parser: argparse.ArgumentParser, *aliases: str) -> None:
 
 
 def task_command(task: Task) -> Command:
-    """The subcommand of a task: its defaults, ``--lengths`` for its axis, its own options."""
+    """The subcommand of a task's study: its design, ``--lengths`` for its axis, its options.
+
+    The study (:func:`~gru_companion.experiments.study.run_study`) writes each run to
+    ``--out`` as it finishes; the same command run again continues where it stopped.
+    """
+    defaults = task.defaults
 
     def add_arguments(parser: argparse.ArgumentParser) -> None:
-        seeds_argument(parser)
-        parser.add_argument("--epochs", type=int, default=None,
-                            help=f"default {task.defaults['epochs']}")  # fmt: skip
-        parser.add_argument(
-            "--budget",
-            type=int,
-            default=None,
-            help=f"parameters per model; default {task.defaults['budget']}",
-        )
+        seeds_argument(parser, default=len(defaults["seeds"]))
+        parser.add_argument("--learning-rates", type=float, nargs="+", default=None,
+                            help="the rates searched with the first seed; default "
+                            + " ".join(f"{r:g}" for r in defaults["learning_rates"]))  # fmt: skip
+        for name in ("max_epochs", "patience", "budget", "batch_size"):
+            parser.add_argument("--" + name.replace("_", "-"), type=int, default=None,
+                                help=f"default {defaults[name]}")  # fmt: skip
         if task.axis:
-            default = " ".join(map(str, task.defaults[task.axis]))
+            default = " ".join(map(str, defaults[task.axis]))
             parser.add_argument(
                 "--lengths",
                 type=int,
@@ -112,27 +117,26 @@ def task_command(task: Task) -> Command:
                 type=kind,
                 default=None,
                 choices=option.choices,
-                help=f"{option.help}; default {task.defaults[option.name]}",
+                help=f"{option.help}; default {defaults[option.name]}",
             )
-        parser.add_argument("--learning-rate", type=float, default=None,
-                            help=f"default {task.defaults['learning_rate']}")  # fmt: skip
-        parser.add_argument("--batch-size", type=int, default=None,
-                            help=f"default {task.defaults['batch_size']}")  # fmt: skip
         parser.add_argument("--out", type=pathlib.Path,
                             default=pathlib.Path(f"book/data/{task.name}.json"),
-                            help="JSON file to write; default %(default)s")  # fmt: skip
+                            help="JSON file to write, and to resume from; "
+                            "default %(default)s")  # fmt: skip
         progress_argument(parser)
 
     def run(args: argparse.Namespace) -> dict[str, Any]:
         arguments: dict[str, Any] = {"seeds": seeds_of(args)}
-        if args.batch_size is not None:
-            arguments["batch_size"] = check_positive_int("batch size", args.batch_size)
-        for name in ("epochs", "budget", "learning_rate", *(o.name for o in task.options)):
+        if args.learning_rates:
+            arguments["learning_rates"] = tuple(args.learning_rates)
+        for name in ("max_epochs", "patience", "budget", "batch_size",
+                     *(o.name for o in task.options)):  # fmt: skip
             if getattr(args, name) is not None:
                 arguments[name] = getattr(args, name)
         if task.axis and args.lengths:
             arguments[task.axis] = tuple(args.lengths)
-        return run_task(task, show_progress=not args.no_progress, **arguments)
+        return run_study(task, out=args.out, record=getattr(args, "header", None),
+                         show_progress=not args.no_progress, **arguments)  # fmt: skip
 
     return Command(task.name, task.description, add_arguments, run, digits=5)
 
@@ -176,20 +180,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser(table).parse_args(argv)
     command = table[args.experiment]
     load_start = os.getloadavg()
+    # what a study writes at the top of its file while it runs (it resumes from the file)
+    args.header = {
+        "experiment": command.name,
+        "command": command_line(PROGRAM, argv),
+        "versions": package_versions(),
+        "machine": machine_description(),
+    }
     start = time.perf_counter()
     result = command.run(args)
     wall = time.perf_counter() - start
     if command.digits is not None:
         result = rounded_floats(result, command.digits)
     record = {
-        "experiment": command.name,
-        "command": command_line(PROGRAM, argv),
+        **args.header,
         "wall_seconds": round(wall, 1),
         # other work on the machine slows every run and inflates the timed columns
         "load_average": {"start": [round(v, 2) for v in load_start],
                          "end": [round(v, 2) for v in os.getloadavg()]},
-        "versions": package_versions(),
-        "machine": machine_description(),
         **result,
     }  # fmt: skip
     if command.report is not None:

@@ -28,7 +28,12 @@ from typing import Any
 import numpy as np
 
 from gru_companion.kinds import kind_of
-from gru_companion.validation import check_bool, check_positive_int, check_positive_number
+from gru_companion.validation import (
+    check_bool,
+    check_positive_int,
+    check_positive_number,
+    check_real,
+)
 
 #: The optimizers :func:`build_model` compiles with, by the name it takes.
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop"}
@@ -54,6 +59,8 @@ def build_model(
     clipnorm: float | None = None,
     metrics: Sequence[Any] = (),
     jit_compile: bool | str = False,
+    layer_options: Mapping[str, Any] | None = None,
+    weight_noise: float = 0.0,
 ) -> Any:
     """``Input → recurrent layer of kind → Dense``, compiled when ``loss`` is given.
 
@@ -95,7 +102,15 @@ def build_model(
         Keras metrics reported beside the loss (e.g. ``["accuracy"]``).
     jit_compile
         Passed to ``model.compile``; off by default, since compiling with XLA takes
-        longer than these small models train on a CPU.
+        longer than these small models train on a CPU (the long studies, whose runs
+        train for many epochs, turn it on).
+    layer_options
+        More arguments of the recurrent layer (e.g. ``{"reset_after": False}`` for the
+        GRU of Cho et al. and Chung et al.), or ``None``.
+    weight_noise
+        The standard deviation of the Gaussian noise added to every weight at each
+        training step (:class:`~gru_companion.keras.weight_noise.WeightNoiseSequential`);
+        0 trains a plain ``keras.Sequential``.
 
     Returns
     -------
@@ -122,18 +137,27 @@ def build_model(
     learning_rate = check_positive_number("learning_rate", learning_rate)
     if clipnorm is not None:
         clipnorm = check_positive_number("clipnorm", clipnorm)
+    if layer_options is not None and not isinstance(layer_options, Mapping):
+        raise TypeError(f"layer_options must be a mapping or None, got {layer_options!r}")
+    weight_noise = check_real("weight_noise", weight_noise)
+    if not 0 <= weight_noise < np.inf:
+        raise ValueError(f"weight_noise must be a finite number >= 0, got {weight_noise}")
     layer_name = layer_name or kind
-    recurrent = keras_layer(kind, units, return_sequences=return_sequences, name=layer_name)
+    recurrent = keras_layer(kind, units, return_sequences=return_sequences, name=layer_name,
+                            **(layer_options or {}))  # fmt: skip
     if bidirectional:
         recurrent = keras.layers.Bidirectional(recurrent, name=f"bidirectional_{layer_name}")
-    model = keras.Sequential(
-        [
-            keras.Input((steps, features), name=input_name),
-            recurrent,
-            keras.layers.Dense(outputs, activation=activation, name=output_name),
-        ],
-        name=name or f"{kind}_{units}",
-    )
+    layers = [
+        keras.Input((steps, features), name=input_name),
+        recurrent,
+        keras.layers.Dense(outputs, activation=activation, name=output_name),
+    ]
+    if weight_noise > 0:
+        from gru_companion.keras.weight_noise import WeightNoiseSequential
+
+        model = WeightNoiseSequential(layers, stddev=weight_noise, name=name or f"{kind}_{units}")
+    else:
+        model = keras.Sequential(layers, name=name or f"{kind}_{units}")
     if loss is not None:
         options = {"learning_rate": learning_rate}
         if clipnorm is not None:
@@ -207,6 +231,17 @@ class History:
     def final(self, metric: str) -> float:
         """The value of ``metric`` after the last epoch."""
         return self.column(metric)[-1]
+
+    def best(self, metric: str) -> dict[str, float]:
+        """The row of the epoch with the lowest ``metric`` (the first, in a tie).
+
+        Raises
+        ------
+        KeyError
+            If no row holds ``metric``.
+        """
+        values = self.column(metric)
+        return dict(self.rows[int(np.argmin(values))])
 
     def __getattr__(self, name: str) -> tuple[float, ...]:
         if name.startswith("_") or name == "rows":
@@ -299,6 +334,9 @@ def train(
     evaluate: Callable[[Any], Mapping[str, float]] | None = None,
     progress: Any = None,
     task: Any = 0,
+    monitor: str | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
 ) -> History:
     """Train a compiled ``model`` epoch by epoch, quietly; measure and time every epoch.
 
@@ -308,6 +346,12 @@ def train(
     with ``validation_data``), then ``evaluate(model)``'s metrics, then the seconds.
     The validation set is never trained on. Seed before building the model for the same
     numbers on every run.
+
+    With ``monitor`` and ``patience``, training stops early: after ``patience`` epochs in
+    a row in which the monitored measurement (lower is better) did not fall below its best
+    value so far by more than ``min_delta`` times that value. ``epochs`` is then a cap;
+    the history ends at the epoch that stopped it, and :meth:`History.best` gives the
+    epoch to report.
 
     Parameters
     ----------
@@ -325,6 +369,12 @@ def train(
     progress, task
         A rich progress bar (from :func:`progress_bar`) and its task, advanced once per
         epoch, or ``None``.
+    monitor
+        A measurement of the rows (e.g. ``"valid_mse"``) to stop on, or ``None``.
+    patience
+        Epochs without improvement that stop training (with ``monitor``), or ``None``.
+    min_delta
+        The relative improvement that counts, a number in [0, 1).
 
     Returns
     -------
@@ -347,6 +397,14 @@ def train(
         raise TypeError("validation must be a tuple (inputs, targets) or None")
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
+    if (monitor is None) != (patience is None):
+        raise ValueError("early stopping needs both monitor and patience, or neither")
+    if patience is not None:
+        patience = check_positive_int("patience", patience)
+    min_delta = check_real("min_delta", min_delta)
+    if not 0 <= min_delta < 1:
+        raise ValueError(f"min_delta must be in [0, 1), got {min_delta}")
+    best, waited = np.inf, 0
     inputs, targets, *weights = fit_data
     sample_weight = weights[0] if weights else None
     rows = []
@@ -370,6 +428,15 @@ def train(
         rows.append(row)
         if progress is not None:
             progress.advance(task)
+        if monitor is not None:
+            if monitor not in row:
+                raise KeyError(f"cannot stop on {monitor!r}: the epochs measure {list(row)}")
+            if not np.isfinite(best) or row[monitor] < best - min_delta * abs(best):
+                best, waited = row[monitor], 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    break
     return History(tuple(rows))
 
 

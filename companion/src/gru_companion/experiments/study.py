@@ -1,0 +1,314 @@
+"""The fair study of a task: the same learning-rate search, early stopping and seeds for every kind.
+
+A comparison of kinds is fair only if each kind gets the same chance. For each setting of
+a task (a length, a delay, a window) and each kind, :func:`run_study`
+
+1. **searches the learning rate**: it trains one model per rate of the same grid
+   (``learning_rates``) from the search seed, and picks the rate whose run reached the
+   lowest validation measurement (the task's ``monitor``);
+2. **repeats at that rate** from every seed of ``seeds`` (the search seed's run is
+   reused), so that the spread between seeds can be seen;
+3. **trains every run to early stopping**: until the validation measurement has not
+   improved (by ``min_delta``, relatively) for ``patience`` epochs; ``max_epochs`` is a
+   cap that a run reaching it reports (``stopped_early`` false).
+
+Every kind has the parameter budget of the task (or the widths the task fixes), the same
+data and the same optimizer (RMSprop, gradients clipped to norm 1). A run is reported at
+its best validation epoch (:meth:`~gru_companion.experiments.training.History.best`):
+its test measurement there, not at the last epoch.
+
+The study is **resumable**: with ``out``, each finished run is written to the result
+file at once, and running the same study again reads the file and trains only the runs
+it lacks. A study longer than one sitting completes across several; a file written with
+another design is refused rather than mixed. :func:`study_table` reads a result back
+as one row per run.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from collections.abc import Mapping
+from typing import Any
+
+from gru_companion.analysis.budgets import units_for_budget
+from gru_companion.experiments.result_files import load_result, rounded_floats, write_result
+from gru_companion.experiments.tasks import OPTIMIZER, Task, task_of
+from gru_companion.experiments.training import build_model, progress_bar, train
+from gru_companion.kinds import kind_of
+from gru_companion.validation import check_positive_int, check_positive_number, check_real
+
+#: The keywords of the design every study takes, beside the task's own.
+DESIGN = ("learning_rates", "seeds", "search_seed", "max_epochs", "patience", "min_delta")
+
+#: Decimals the measurements are stored with.
+DIGITS = 5
+
+
+def _design(task: Task, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The task's defaults updated by ``arguments``, checked."""
+    unknown = set(arguments) - set(task.defaults)
+    if unknown:
+        raise TypeError(f"{task.name} takes {sorted(task.defaults)}, not {sorted(unknown)}")
+    values = {**task.defaults, **arguments}
+    rates = tuple(values["learning_rates"])
+    if not rates:
+        raise ValueError("learning_rates must hold at least one rate")
+    values["learning_rates"] = [check_positive_number("learning rate", r) for r in rates]
+    seeds = list(values["seeds"])
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+    values["seeds"] = [check_positive_int("seed", s + 1) - 1 for s in seeds]
+    values["search_seed"] = check_positive_int("search_seed", values["search_seed"] + 1) - 1
+    values["max_epochs"] = check_positive_int("max_epochs", values["max_epochs"])
+    values["patience"] = check_positive_int("patience", values["patience"])
+    values["min_delta"] = check_real("min_delta", values["min_delta"])
+    values["batch_size"] = check_positive_int("batch size", values["batch_size"])
+    if task.axis:
+        values[task.axis] = list(values[task.axis])
+    return values
+
+
+def _key(run: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (run["setting"], run["kind"], run["seed"], run["learning_rate"])
+
+
+def _resume(out: pathlib.Path | None, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs already in ``out``, if it holds the same study; else none."""
+    if out is None or not out.exists():
+        return []
+    stored = load_result(out)
+    stored_config = stored.get("config", {})
+    if stored_config != config:
+        differ = sorted(k for k in set(config) | set(stored_config)
+                        if config.get(k) != stored_config.get(k))  # fmt: skip
+        raise ValueError(
+            f"{out} holds a study with another design (it differs in {differ}); "
+            "write to another file, or remove it to start again"
+        )
+    return list(stored.get("runs", []))
+
+
+def run_study(
+    task: str | Task,
+    *,
+    out: str | pathlib.Path | None = None,
+    record: Mapping[str, Any] | None = None,
+    show_progress: bool = True,
+    **arguments: Any,
+) -> dict[str, Any]:
+    """Search the learning rate, then train every seed, for every kind and setting of a task.
+
+    Parameters
+    ----------
+    task
+        A key of :data:`~gru_companion.experiments.tasks.TASKS` or a
+        :class:`~gru_companion.experiments.tasks.Task`.
+    out
+        The result file: runs already in it are kept and not trained again, and each new
+        run is added to it as soon as it finishes. ``None``: nothing is written.
+    record
+        Fields written at the top of the file beside the results (the command, the
+        machine, the versions), or ``None``.
+    show_progress
+        Whether to show a progress bar of the runs with an estimate of the time left.
+    **arguments
+        Keywords of the task's ``defaults`` (the others keep their default), e.g.
+        ``seq_lens=(50, 100)``, ``seeds=(0, 1)``, ``learning_rates=(1e-3,)``.
+
+    Returns
+    -------
+    dict
+        ``config`` (the design and what the task adds), ``selected`` (the learning rate
+        picked for each setting and kind) and ``runs``: one record per run with the
+        setting's fields, ``kind``, ``seed``, ``learning_rate``, ``phase`` (``"search"``
+        or ``"seeds"``), ``units``, ``params``, ``best_epoch``, ``stopped_epoch``,
+        ``stopped_early`` and the per-epoch ``history``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an unknown task or keyword, an argument out of range, or an ``out`` file that
+        holds another study.
+    """
+    task = task_of(task)
+    values = _design(task, arguments)
+    own = {option.name: values[option.name] for option in task.options}
+    models = task.models(**own)
+    for kind in models:
+        kind_of(kind)
+    config = _jsonable(rounded_floats(
+        {"task": task.name, **values, "kinds": list(models), "models": models,
+         "monitor": task.monitor, "score": task.score,
+         "solved": None if task.solved is None else str(task.solved), **OPTIMIZER,
+         **task.config(**values)},
+        DIGITS,
+    ))  # fmt: skip
+    out = None if out is None else pathlib.Path(out)
+    runs = _resume(out, config)
+    done = {_key(run): run for run in runs}
+    selected: list[dict[str, Any]] = []
+
+    def save() -> None:
+        if out is not None:
+            result = {**(record or {}), "config": config, "selected": selected, "runs": runs}
+            partial = out.with_suffix(out.suffix + ".partial")
+            write_result(partial, result)
+            os.replace(partial, out)
+
+    axis_values = values[task.axis] if task.axis else [None]
+    search_seed, rates = values["search_seed"], values["learning_rates"]
+    others = [seed for seed in values["seeds"] if seed != search_seed]
+    with progress_bar(show_progress) as progress:
+        bar = progress.add_task(
+            task.name, total=len(axis_values) * len(models) * (len(rates) + len(others))
+        )
+        for value in axis_values:
+            settings: dict[int, Any] = {}
+            for kind, options in models.items():
+                plan = [(search_seed, rate, "search") for rate in rates]
+                plan += [(seed, None, "seeds") for seed in others]
+                search = []
+                for seed, rate, phase in plan:
+                    if rate is None:  # the seeds train at the rate the search picked
+                        best = min(search, key=lambda run: _best_monitor(run, task.monitor))
+                        rate = best["learning_rate"]
+                    key = (value, kind, seed, round(rate, DIGITS))
+                    if key not in done:
+                        if seed not in settings:
+                            settings[seed] = task.setting(value, seed, **own)
+                        where = "" if value is None else f" {task.label.format(value)}"
+                        name = kind_of(kind).book_name
+                        doing = f"{task.name}{where} {name} lr {rate:g} seed {seed}"
+                        progress.update(bar, description=doing)
+                        run = _train_run(task, settings[seed], kind, options, seed=seed,
+                                         rate=rate, values=values)  # fmt: skip
+                        done[key] = {"setting": value, **run, "phase": phase}
+                        runs.append(done[key])
+                        save()
+                    if phase == "search":
+                        search.append(done[key])
+                    progress.advance(bar)
+                best = min(search, key=lambda run: _best_monitor(run, task.monitor))
+                selected.append(
+                    {"setting": value, "kind": kind, "learning_rate": best["learning_rate"]}
+                )
+    save()
+    return {"config": config, "selected": selected, "runs": runs}
+
+
+def _train_run(
+    task: Task, setting: Any, kind: str, options: Mapping[str, Any], *, seed: int,
+    rate: float, values: Mapping[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """Train one model of ``kind`` from ``seed`` at ``rate`` to early stopping; its record."""
+    import keras
+
+    from gru_companion.reproducibility import seed_everything
+
+    built = dict(options)
+    units = built.pop("units", None)
+    if units is None:
+        units = units_for_budget(kind, setting.features, values["budget"], setting.outputs).units
+    seed_everything(seed)
+    model = build_model(
+        kind, setting.features, units, setting.outputs,
+        return_sequences=setting.return_sequences, layer_name="recurrent", loss=setting.loss,
+        optimizer="rmsprop", learning_rate=rate, clipnorm=OPTIMIZER["clipnorm"],
+        jit_compile=True, **built,
+    )  # fmt: skip
+    history = train(
+        model, setting.fit_data, epochs=values["max_epochs"], batch_size=values["batch_size"],
+        evaluate=setting.evaluate, monitor=task.monitor, patience=values["patience"],
+        min_delta=values["min_delta"],
+    )  # fmt: skip
+    params = int(model.count_params())
+    keras.backend.clear_session()
+    return rounded_floats({
+        **setting.record, "kind": kind, "seed": seed, "learning_rate": round(rate, DIGITS),
+        "units": units, "params": params,
+        "best_epoch": int(history.best(task.monitor)["epoch"]),
+        "stopped_epoch": history.epochs, "stopped_early": history.epochs < values["max_epochs"],
+        "history": [dict(row) for row in history.rows],
+    }, DIGITS)  # fmt: skip
+
+
+def _best_monitor(run: Mapping[str, Any], monitor: str) -> float:
+    return min(row[monitor] for row in run["history"])
+
+
+def _jsonable(value: Any) -> Any:
+    """Tuples as lists, so that a config compares equal to the one read back from JSON."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def study_table(result: Mapping[str, Any]) -> Any:
+    """One row per run of a :func:`run_study` result, measured at its best validation epoch.
+
+    Columns: ``setting`` (the value of the task's axis, or ``None``), the setting's
+    fields, ``kind``, ``seed``, ``learning_rate``, ``phase``,
+    ``units``, ``params``, ``best_epoch``, ``stopped_epoch``, ``stopped_early``,
+    ``selected`` (whether the run is one of the seeds at its kind's chosen rate, the runs
+    a comparison reports), every measurement of the best epoch, and ``solved`` where the
+    task has a threshold.
+
+    Parameters
+    ----------
+    result
+        A study's result, as :func:`run_study` returns it or its file holds it.
+    """
+    import pandas as pd
+
+    from gru_companion.experiments.tasks import TASKS
+
+    config = result["config"]
+    task = TASKS[config["task"]]
+    chosen = {(row["setting"], row["kind"]): row["learning_rate"] for row in result["selected"]}
+    rows = []
+    for run in result["runs"]:
+        fixed = {key: value for key, value in run.items() if key != "history"}
+        best = next(row for row in run["history"] if row["epoch"] == run["best_epoch"])
+        row = {**fixed, **{k: v for k, v in best.items() if k != "epoch"}}
+        row["selected"] = (chosen.get((run["setting"], run["kind"])) == run["learning_rate"]
+                           and run["seed"] in config["seeds"])  # fmt: skip
+        if task.solved is not None:
+            row["solved"] = task.solved.met(best)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def study_summary(result: Mapping[str, Any], metric: str | None = None) -> Any:
+    """Per setting and kind: the chosen rate, seeds, solved count, median and range.
+
+    Parameters
+    ----------
+    result
+        A :func:`run_study` result.
+    metric
+        The measurement summarised (default: the task's ``score``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per setting and kind (in the order run): ``learning_rate``, ``seeds``,
+        ``solved`` (how many seeds solved the task; absent when it has no threshold),
+        ``median``, ``low`` and ``high`` of ``metric`` over the seeds, and the median
+        ``best_epoch`` and ``stopped_epoch``.
+    """
+    table = study_table(result)
+    metric = result["config"]["score"] if metric is None else metric
+    chosen = table[table["selected"]]
+    keys = ["setting", "kind"]
+    grouped = chosen.groupby(keys, sort=False)
+    summary = grouped.agg(
+        learning_rate=("learning_rate", "first"), seeds=("seed", "size"),
+        median=(metric, "median"), low=(metric, "min"), high=(metric, "max"),
+        best_epoch=("best_epoch", "median"), stopped_epoch=("stopped_epoch", "median"),
+    )  # fmt: skip
+    if "solved" in chosen:
+        summary.insert(2, "solved", grouped["solved"].sum().astype(int))
+    return summary.reset_index()
