@@ -120,7 +120,7 @@ def task_command(task: Task) -> Command:
                 help=f"{option.help}; default {defaults[option.name]}",
             )
         parser.add_argument("--out", type=pathlib.Path,
-                            default=pathlib.Path(f"book/data/{task.name}.json"),
+                            default=pathlib.Path(f"book/data/studies/{task.name}.json"),
                             help="JSON file to write, and to resume from; "
                             "default %(default)s")  # fmt: skip
         progress_argument(parser)
