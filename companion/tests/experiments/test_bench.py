@@ -56,3 +56,46 @@ def test_a_row_is_found_by_layer_and_the_sizes_that_differ_from_the_base():
 def test_the_fast_gru_matches_the_readable_one(dtype, tolerance):
     assert bench.fast_matches_readable(dtype, tolerance)
     assert not bench.fast_matches_readable(dtype, 0.0, units=3)  # rounding differs somewhere
+
+
+def _timed(layer, units, seconds, fastest, load=0.5):
+    base = dict(zip(("batch", "steps", "features", "units"), bench.BASE, strict=True))
+    return {**base, "layer": layer, "units": units, "keras_function_forward_backward_s": seconds,
+            "keras_function_forward_backward_min_s": fastest, "load1": load}  # fmt: skip
+
+
+def test_time_ratios_compare_two_kinds_width_by_width():
+    base = dict(zip(("batch", "steps", "features", "units"), bench.BASE, strict=True))
+    rows = [_timed("GRU", 32, 1.2, 1.1), _timed("LSTM", 32, 1.0, 1.0, load=2.0),
+            _timed("GRU", 128, 3.0, 2.0), _timed("LSTM", 128, 4.0, 4.0),
+            {**_timed("GRU", 64, 9.0, 9.0), "steps": 10}]  # fmt: skip
+    ratios = bench.time_ratios({"base": base, "rows": rows})
+    assert [r["units"] for r in ratios] == [32, 128]  # the row at 10 steps is not at the base
+    assert ratios[0]["ratio"] == pytest.approx(1.2) and ratios[0]["load1"] == 2.0
+    assert ratios[1]["ratio_of_fastest"] == pytest.approx(0.5)
+    assert ratios[1]["seconds"] == 3.0 and ratios[1]["reference_seconds"] == 4.0
+    with pytest.raises(KeyError):
+        bench.time_ratios({"base": base, "rows": rows}, timing="numpy_forward")
+
+
+def test_the_crossover_is_interpolated_in_the_log_of_the_width():
+    def at(*pairs):
+        return [{"units": units, "ratio": ratio} for units, ratio in pairs]
+
+    assert bench.crossover_units(at((32, 1.2), (128, 0.8))) == pytest.approx(64)
+    assert bench.crossover_units(at((32, 1.5), (64, 1.0), (128, 0.5))) == pytest.approx(64)
+    assert bench.crossover_units(at((32, 1.1), (64, 0.9), (128, 1.05), (256, 0.7))) == (
+        pytest.approx(128 * 2 ** (0.05 / 0.35))
+    )  # the last fall through 1 counts
+    assert bench.crossover_units(at((32, 0.9), (64, 0.8))) is None
+    assert bench.crossover_units(at((32, 1.1), (64, 1.2))) is None
+
+
+def test_a_keras_gru_step_runs_more_operations_than_an_lstm_step():
+    counts = {kind: bench.loop_step_ops(kind) for kind in ("gru", "lstm")}
+    for kind, ops in counts.items():
+        assert ops["MatMul"] == 2, kind  # the input and the recurrent product
+        assert not set(ops) & set(bench.BOOKKEEPING_OPS)
+    assert counts["gru"]["Sigmoid"] == 2 and counts["lstm"]["Sigmoid"] == 3
+    assert sum(counts["gru"].values()) > sum(counts["lstm"].values())
+    assert bench.loop_step_ops("gru", units=64) == counts["gru"]  # whatever the width

@@ -393,6 +393,122 @@ def bench_row(results: dict[str, Any], layer: str, **size: int) -> dict[str, Any
     raise KeyError(f"no row of {layer!r} at {want}")
 
 
+def time_ratios(
+    results: dict[str, Any],
+    kind: str = "gru",
+    reference: str = "lstm",
+    timing: str = "keras_function_forward_backward",
+) -> list[dict[str, Any]]:
+    """The time of ``kind`` over that of ``reference`` at every width of a stored run.
+
+    Parameters
+    ----------
+    results
+        A benchmark's results (e.g. read back from ``bench-default.json``).
+    kind, reference
+        Keys of :data:`~gru_companion.kinds.KINDS` among the run's :data:`LAYERS`.
+    timing
+        The timed column, without ``_s``: ``"keras_function_forward_backward"`` (Keras,
+        forward + backward in a ``tf.function``), ``"keras_function_forward"``, ...
+
+    Returns
+    -------
+    list of dict
+        One per width of the run (batch, steps and features at the base size), by width:
+        ``units``, ``seconds`` and ``reference_seconds`` (medians), ``ratio`` and
+        ``ratio_of_fastest`` (the same with each side's fastest repeat), ``load1``.
+
+    Raises
+    ------
+    KeyError
+        If the run has no such timing, or no row of either kind at a width.
+    """
+    layer, other = kind_of(kind).name, kind_of(reference).name
+    base = results["base"]
+    at_base = [r for r in results["rows"] if all(r[k] == base[k] for k in ("batch", "steps"))]
+    widths = sorted({row["units"] for row in at_base if row["features"] == base["features"]})
+    found = []
+    for units in widths:
+        mine, theirs = (
+            bench_row(results, layer, units=units),
+            bench_row(results, other, units=units),
+        )
+        found.append({
+            "units": units,
+            "seconds": mine[f"{timing}_s"],
+            "reference_seconds": theirs[f"{timing}_s"],
+            "ratio": mine[f"{timing}_s"] / theirs[f"{timing}_s"],
+            "ratio_of_fastest": mine[f"{timing}_min_s"] / theirs[f"{timing}_min_s"],
+            "load1": max(mine["load1"], theirs["load1"]),
+        })  # fmt: skip
+    return found
+
+
+def crossover_units(ratios: list[dict[str, Any]]) -> float | None:
+    """The width at which a time ratio of :func:`time_ratios` falls through 1, or ``None``.
+
+    Between the last width with a ratio of at least 1 and the next width, the ratio is
+    interpolated linearly in the logarithm of the width (the widths of the grid double).
+    ``None`` if the ratio is below 1 at every width or at none.
+
+    Examples
+    --------
+    >>> crossover_units([{"units": 32, "ratio": 1.2}, {"units": 128, "ratio": 0.8}])
+    64.0
+    """
+    above = [i for i, row in enumerate(ratios) if row["ratio"] >= 1]
+    if not above or above[-1] == len(ratios) - 1:
+        return None
+    low, high = ratios[above[-1]], ratios[above[-1] + 1]
+    share = (low["ratio"] - 1) / (low["ratio"] - high["ratio"])
+    return float(np.exp(np.log(low["units"]) + share * np.log(high["units"] / low["units"])))
+
+
+#: Graph nodes that do no work of their own, left out by :func:`loop_step_ops`.
+BOOKKEEPING_OPS = ("Const", "Identity", "NoOp")
+
+
+def loop_step_ops(kind: str, units: int = 8) -> dict[str, int]:
+    """The TensorFlow operations one step of a Keras layer's loop runs, by type.
+
+    On a CPU, Keras runs a recurrent layer as a ``while`` loop whose body is one step of
+    the cell; every operation in it is dispatched once per step, at a fixed cost of
+    microseconds whatever its size. This traces the layer
+    (:func:`~gru_companion.keras.cells.keras_layer`) forward in a ``tf.function`` and counts
+    the nodes of the loop's body, except :data:`BOOKKEEPING_OPS`. The count does not depend
+    on the width.
+
+    Parameters
+    ----------
+    kind
+        A key of :data:`~gru_companion.kinds.KINDS`.
+    units
+        The width traced.
+
+    Returns
+    -------
+    dict
+        Operation type to count, by type.
+    """
+    import tensorflow as tf
+
+    from gru_companion.keras.cells import keras_layer
+
+    layer = keras_layer(kind, units)
+    traced = tf.function(lambda inputs: layer(inputs))
+    graph = traced.get_concrete_function(tf.TensorSpec((2, 3, 4), tf.float32)).graph
+    bodies = [f for f in graph.as_graph_def().library.function if "while_body" in f.signature.name]
+    if len(bodies) != 1:
+        raise RuntimeError(
+            f"expected one while loop in the traced {kind} layer, found {len(bodies)}"
+        )
+    counts: dict[str, int] = {}
+    for node in bodies[0].node_def:
+        if node.op not in BOOKKEEPING_OPS:
+            counts[node.op] = counts.get(node.op, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def fast_matches_readable(
     dtype: str, tolerance: float, *, batch: int = 4, steps: int = 9, features: int = 5,
     units: int = 7, seed: int = 3,
