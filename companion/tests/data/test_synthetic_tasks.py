@@ -206,3 +206,34 @@ def test_first_sign_refuses_bad_arguments():
         first_sign(3, 0)
     with pytest.raises(TypeError, match="n_samples"):
         first_sign(2.5, 3)
+
+
+def test_counting_strings_mark_the_b_steps_and_the_end():
+    from gru_companion.data.synthetic import counting_recognised, counting_strings
+
+    inputs, targets, weights = counting_strings([3, 1], steps=7)
+    assert inputs.shape == (2, 7, 2) and targets.shape == (2, 7, 1) and weights.shape == (2, 7)
+    assert inputs[0].argmax(-1)[:6].tolist() == [0, 0, 0, 1, 1, 1] and not inputs[0, 6].any()
+    assert targets[0, :, 0].tolist() == [0, 0, 0, 1, 1, 0, 0]
+    assert weights[0].tolist() == [0, 0, 0, 1, 1, 1, 0]
+    assert weights[1].tolist() == [0, 1, 0, 0, 0, 0, 0] and not targets[1].any()
+    right = np.where(targets > 0.5, 2.0, -2.0)
+    assert counting_recognised(right, targets, weights).tolist() == [True, True]
+    wrong = right.copy()
+    wrong[0, 4, 0] = -2.0  # says the string ends one b too early
+    wrong[1, 3, 0] = 5.0  # a padded step: not scored
+    assert counting_recognised(wrong, targets, weights).tolist() == [False, True]
+
+
+def test_counting_strings_refuse_bad_counts():
+    from gru_companion.data.synthetic import counting_recognised, counting_strings
+
+    with pytest.raises(ValueError, match="non-empty sequence"):
+        counting_strings([])
+    with pytest.raises(ValueError, match="count must be a positive integer"):
+        counting_strings([2, 0])
+    with pytest.raises(ValueError, match=r"at least 2 \* max\(counts\) = 6"):
+        counting_strings([3], steps=5)
+    inputs, targets, weights = counting_strings([2])
+    with pytest.raises(ValueError, match="must match weights"):
+        counting_recognised(np.zeros((1, 3)), targets, weights)

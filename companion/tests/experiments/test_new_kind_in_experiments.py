@@ -2,7 +2,7 @@
 
 The shared fixture ``new_kind`` (``companion/tests/conftest.py``) adds the kind ``"leaky"``:
 a row in ``KINDS``, a NumPy layer and a ``KerasOpsCell`` subclass naming only its kind.
-The experiments' model builder and the task runner must accept it.
+The experiments' model builder and the study runner must accept it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gru_companion.analysis.param_counts import dense_params, recurrent_params
-from gru_companion.experiments.tasks import run_task
+from gru_companion.experiments.study import run_study
 from gru_companion.experiments.training import build_model, train
 
 
@@ -23,8 +23,9 @@ def test_the_model_builder_accepts_the_new_kind(new_kind):
     assert np.isfinite(history.final("loss"))
 
 
-def test_a_task_runs_the_new_kind_at_a_matched_budget(new_kind):
-    result = run_task("adding", kinds=("leaky", "gru"), seq_lens=(4,), seeds=(0,), epochs=1,
-                      budget=80, n_train=16, n_test=8, show_progress=False)  # fmt: skip
+def test_a_study_runs_the_new_kind_at_a_matched_budget(new_kind):
+    result = run_study("adding", kinds=("leaky", "gru"), seq_lens=(4,), seeds=(0,),
+                       learning_rates=(0.01,), max_epochs=1, budget=80, n_train=16,
+                       n_test=8, show_progress=False, jit_compile=False)  # fmt: skip
     leaky_run, gru_run = result["runs"]
     assert leaky_run["kind"] == "leaky" and abs(leaky_run["params"] - gru_run["params"]) < 20

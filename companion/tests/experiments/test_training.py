@@ -118,3 +118,57 @@ def test_history_columns_and_first_epoch_reaching():
         history.accuracy  # noqa: B018
     with pytest.raises(ValueError, match="one length"):
         History.from_columns(loss=[1.0], val_loss=[1.0, 2.0])
+
+
+def _fitted_model(seed: int = 0):
+    seed_everything(seed)
+    data = adding_data(5, 64, 16, seed=0)
+    model = build_model("gru", 2, 3, 1, loss="mse", learning_rate=0.01)
+    return model, data
+
+
+def test_early_stopping_stops_after_patience_epochs_without_improvement():
+    model, data = _fitted_model()
+    scores = iter([5.0, 4.0, 4.5, 3.99, 4.2, 1.0])
+
+    def evaluate(model):
+        return {"valid_mse": next(scores)}
+
+    history = train(model, (data.x_train, data.y_train), epochs=6, batch_size=16,
+                    evaluate=evaluate, monitor="valid_mse", patience=2, min_delta=0.01)  # fmt: skip
+    # 3.99 is below 4.0 but by less than 1 %: it does not count, so epochs 3 and 4 wait
+    assert history.epochs == 4 and history.best("valid_mse")["epoch"] == 4
+    assert history.valid_mse == (5.0, 4.0, 4.5, 3.99)
+
+
+def test_an_absolute_tolerance_ignores_tiny_gains():
+    model, data = _fitted_model()
+    scores = iter([1.0, 0.5, 0.4995, 0.4990, 0.1])
+    history = train(model, (data.x_train, data.y_train), epochs=5, batch_size=16,
+                    evaluate=lambda m: {"valid_mse": next(scores)}, monitor="valid_mse",
+                    patience=2, tolerance=0.01)  # fmt: skip
+    assert history.epochs == 4
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [({"monitor": "valid_mse"}, ValueError, "needs both monitor and patience"),
+     ({"monitor": "valid_mse", "patience": 0}, ValueError, "patience must be a positive"),
+     ({"monitor": "x", "patience": 1, "min_delta": 1.0}, ValueError, "min_delta must be in"),
+     ({"monitor": "x", "patience": 1, "tolerance": -1.0}, ValueError, "tolerance must be"),
+     ({"monitor": "valid_nll", "patience": 1}, KeyError, "cannot stop on 'valid_nll'")],
+)  # fmt: skip
+def test_bad_early_stopping_settings_are_refused(options, error, message):
+    model, data = _fitted_model()
+    with pytest.raises(error, match=message):
+        train(model, (data.x_train, data.y_train), epochs=2, batch_size=16,
+              evaluate=lambda m: {"valid_mse": 1.0}, **options)  # fmt: skip
+
+
+def test_weight_noise_and_layer_options_reach_the_model():
+    model = build_model("gru", 2, 3, 1, layer_options={"reset_after": False})
+    assert model.get_layer("gru").reset_after is False
+    with pytest.raises(TypeError, match="layer_options must be a mapping"):
+        build_model("gru", 2, 3, 1, layer_options=[("reset_after", False)])
+    with pytest.raises(ValueError, match="weight_noise must be a finite number >= 0"):
+        build_model("gru", 2, 3, 1, weight_noise=-0.1)

@@ -9,8 +9,9 @@ a task (a length, a delay, a window) and each kind, :func:`run_study`
 2. **repeats at that rate** from every seed of ``seeds`` (the search seed's run is
    reused), so that the spread between seeds can be seen;
 3. **trains every run to early stopping**: until the validation measurement has not
-   improved (by ``min_delta``, relatively) for ``patience`` epochs; ``max_epochs`` is a
-   cap that a run reaching it reports (``stopped_early`` false).
+   improved (by ``min_delta`` relatively and ``tolerance`` absolutely) for ``patience``
+   epochs; ``max_epochs`` is a cap that a run reaching it reports (``stopped_early``
+   false).
 
 Every kind has the parameter budget of the task (or the widths the task fixes), the same
 data and the same optimizer (RMSprop, gradients clipped to norm 1). A run is reported at
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import os
 import pathlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gru_companion.analysis.budgets import units_for_budget
@@ -39,7 +40,15 @@ from gru_companion.kinds import kind_of
 from gru_companion.validation import check_positive_int, check_positive_number, check_real
 
 #: The keywords of the design every study takes, beside the task's own.
-DESIGN = ("learning_rates", "seeds", "search_seed", "max_epochs", "patience", "min_delta")
+DESIGN = (
+    "learning_rates",
+    "seeds",
+    "search_seed",
+    "max_epochs",
+    "patience",
+    "min_delta",
+    "tolerance",
+)
 
 #: Decimals the measurements are stored with.
 DIGITS = 5
@@ -63,6 +72,7 @@ def _design(task: Task, arguments: Mapping[str, Any]) -> dict[str, Any]:
     values["max_epochs"] = check_positive_int("max_epochs", values["max_epochs"])
     values["patience"] = check_positive_int("patience", values["patience"])
     values["min_delta"] = check_real("min_delta", values["min_delta"])
+    values["tolerance"] = check_real("tolerance", values["tolerance"])
     values["batch_size"] = check_positive_int("batch size", values["batch_size"])
     if task.axis:
         values[task.axis] = list(values[task.axis])
@@ -92,9 +102,11 @@ def _resume(out: pathlib.Path | None, config: dict[str, Any]) -> list[dict[str, 
 def run_study(
     task: str | Task,
     *,
+    kinds: Sequence[str] | None = None,
     out: str | pathlib.Path | None = None,
     record: Mapping[str, Any] | None = None,
     show_progress: bool = True,
+    jit_compile: bool = True,
     **arguments: Any,
 ) -> dict[str, Any]:
     """Search the learning rate, then train every seed, for every kind and setting of a task.
@@ -104,6 +116,9 @@ def run_study(
     task
         A key of :data:`~gru_companion.experiments.tasks.TASKS` or a
         :class:`~gru_companion.experiments.tasks.Task`.
+    kinds
+        Keys of :data:`~gru_companion.kinds.KINDS` to study instead of the task's own
+        models (each sized by the budget unless the task's models fix it), or ``None``.
     out
         The result file: runs already in it are kept and not trained again, and each new
         run is added to it as soon as it finishes. ``None``: nothing is written.
@@ -112,6 +127,9 @@ def run_study(
         machine, the versions), or ``None``.
     show_progress
         Whether to show a progress bar of the runs with an estimate of the time left.
+    jit_compile
+        Whether to compile each model's training step with XLA: several times faster for
+        the studies' long runs on a CPU, slower for a run of a few epochs.
     **arguments
         Keywords of the task's ``defaults`` (the others keep their default), e.g.
         ``seq_lens=(50, 100)``, ``seeds=(0, 1)``, ``learning_rates=(1e-3,)``.
@@ -135,6 +153,8 @@ def run_study(
     values = _design(task, arguments)
     own = {option.name: values[option.name] for option in task.options}
     models = task.models(**own)
+    if kinds is not None:
+        models = {kind_of(kind).key: models.get(kind, {}) for kind in kinds}
     for kind in models:
         kind_of(kind)
     config = _jsonable(rounded_floats(
@@ -181,8 +201,8 @@ def run_study(
                         name = kind_of(kind).book_name
                         doing = f"{task.name}{where} {name} lr {rate:g} seed {seed}"
                         progress.update(bar, description=doing)
-                        run = _train_run(task, settings[seed], kind, options, seed=seed,
-                                         rate=rate, values=values)  # fmt: skip
+                        run = _train_run(task, settings[seed], kind, options, seed=seed, rate=rate,
+                                         values=values, jit_compile=jit_compile)  # fmt: skip
                         done[key] = {"setting": value, **run, "phase": phase}
                         runs.append(done[key])
                         save()
@@ -199,7 +219,7 @@ def run_study(
 
 def _train_run(
     task: Task, setting: Any, kind: str, options: Mapping[str, Any], *, seed: int,
-    rate: float, values: Mapping[str, Any],
+    rate: float, values: Mapping[str, Any], jit_compile: bool,
 ) -> dict[str, Any]:  # fmt: skip
     """Train one model of ``kind`` from ``seed`` at ``rate`` to early stopping; its record."""
     import keras
@@ -215,12 +235,12 @@ def _train_run(
         kind, setting.features, units, setting.outputs,
         return_sequences=setting.return_sequences, layer_name="recurrent", loss=setting.loss,
         optimizer="rmsprop", learning_rate=rate, clipnorm=OPTIMIZER["clipnorm"],
-        jit_compile=True, **built,
+        jit_compile=jit_compile, **built,
     )  # fmt: skip
     history = train(
         model, setting.fit_data, epochs=values["max_epochs"], batch_size=values["batch_size"],
         evaluate=setting.evaluate, monitor=task.monitor, patience=values["patience"],
-        min_delta=values["min_delta"],
+        min_delta=values["min_delta"], tolerance=values["tolerance"],
     )  # fmt: skip
     params = int(model.count_params())
     keras.backend.clear_session()

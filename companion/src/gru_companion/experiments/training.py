@@ -337,6 +337,7 @@ def train(
     monitor: str | None = None,
     patience: int | None = None,
     min_delta: float = 0.0,
+    tolerance: float = 0.0,
 ) -> History:
     """Train a compiled ``model`` epoch by epoch, quietly; measure and time every epoch.
 
@@ -349,7 +350,8 @@ def train(
 
     With ``monitor`` and ``patience``, training stops early: after ``patience`` epochs in
     a row in which the monitored measurement (lower is better) did not fall below its best
-    value so far by more than ``min_delta`` times that value. ``epochs`` is then a cap;
+    value so far by more than ``min_delta`` times that value and more than ``tolerance``
+    (a change smaller than that is not worth training for). ``epochs`` is then a cap;
     the history ends at the epoch that stopped it, and :meth:`History.best` gives the
     epoch to report.
 
@@ -375,6 +377,8 @@ def train(
         Epochs without improvement that stop training (with ``monitor``), or ``None``.
     min_delta
         The relative improvement that counts, a number in [0, 1).
+    tolerance
+        The absolute improvement that counts, a number >= 0.
 
     Returns
     -------
@@ -404,6 +408,9 @@ def train(
     min_delta = check_real("min_delta", min_delta)
     if not 0 <= min_delta < 1:
         raise ValueError(f"min_delta must be in [0, 1), got {min_delta}")
+    tolerance = check_real("tolerance", tolerance)
+    if not 0 <= tolerance < np.inf:
+        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance}")
     best, waited = np.inf, 0
     inputs, targets, *weights = fit_data
     sample_weight = weights[0] if weights else None
@@ -431,7 +438,7 @@ def train(
         if monitor is not None:
             if monitor not in row:
                 raise KeyError(f"cannot stop on {monitor!r}: the epochs measure {list(row)}")
-            if not np.isfinite(best) or row[monitor] < best - min_delta * abs(best):
+            if not np.isfinite(best) or row[monitor] < best - max(min_delta * abs(best), tolerance):
                 best, waited = row[monitor], 0
             else:
                 waited += 1

@@ -1,0 +1,126 @@
+"""The fair study: one learning-rate search per kind, seeds at the chosen rate, resumable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gru_companion.experiments import study, tasks
+from gru_companion.experiments.result_files import load_result
+from gru_companion.experiments.study import run_study, study_summary, study_table
+from gru_companion.experiments.tasks import TASKS, Setting, Task, Threshold
+from gru_companion.experiments.training import predict
+
+
+def _sum_setting(value, seed, *, scale):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(32, value, 1)).astype(np.float32)
+    y = scale * x.sum(axis=1)
+    x_valid = rng.normal(size=(16, value, 1)).astype(np.float32)
+
+    def evaluate(model):
+        valid = float(np.mean((predict(model, x_valid) - scale * x_valid.sum(axis=1)) ** 2))
+        return {"valid_mse": valid, "test_mse": valid}
+
+    return Setting((x, y), evaluate, 1, 1, False, "mse", {"seq_len": value})
+
+
+SUM = Task(
+    "sum", "Sum the inputs.", _sum_setting,
+    {"lengths": (3,), "learning_rates": (0.03, 0.001), "seeds": (0, 1), "search_seed": 0,
+     "max_epochs": 3, "patience": 1, "min_delta": 0.0, "tolerance": 0.0, "budget": 30,
+     "batch_size": 8, "scale": 2.0},
+    monitor="valid_mse", score="test_mse", solved=Threshold("test_mse", 100.0, above=False),
+    axis="lengths", options=(tasks.Option("scale", "the factor"),),
+    models=lambda **options: {"simple_rnn": {}, "gru": {}},
+)  # fmt: skip
+
+
+@pytest.fixture
+def sum_task(monkeypatch):
+    """A task added to the table: a new task is one row, no function changes."""
+    monkeypatch.setitem(TASKS, "sum", SUM)
+    return SUM
+
+
+# the tiny runs below train without XLA: compiling would take longer than they train
+
+
+def test_search_then_seeds_at_the_chosen_rate(sum_task):
+    result = run_study("sum", show_progress=False, jit_compile=False)
+    runs = result["runs"]
+    assert [(r["kind"], r["seed"], r["phase"]) for r in runs] == [
+        ("simple_rnn", 0, "search"), ("simple_rnn", 0, "search"), ("simple_rnn", 1, "seeds"),
+        ("gru", 0, "search"), ("gru", 0, "search"), ("gru", 1, "seeds")]  # fmt: skip
+    for kind in ("simple_rnn", "gru"):
+        search = [r for r in runs if r["kind"] == kind and r["phase"] == "search"]
+        best = min(search, key=lambda r: min(row["valid_mse"] for row in r["history"]))
+        (chosen,) = [s for s in result["selected"] if s["kind"] == kind]
+        (seed_run,) = [r for r in runs if r["kind"] == kind and r["phase"] == "seeds"]
+        assert chosen["learning_rate"] == best["learning_rate"] == seed_run["learning_rate"]
+    for run in runs:
+        assert 1 <= run["best_epoch"] <= run["stopped_epoch"] <= 3
+        assert run["stopped_early"] == (run["stopped_epoch"] < 3)
+        assert run["setting"] == run["seq_len"] == 3
+    assert result["config"]["solved"] == "test_mse <= 100"
+
+
+def test_the_table_and_summary_report_the_chosen_seeds(sum_task):
+    result = run_study("sum", show_progress=False, jit_compile=False)
+    table = study_table(result)
+    assert len(table) == 6 and table["selected"].sum() == 4
+    assert set(table.columns) >= {"kind", "seed", "best_epoch", "test_mse", "solved"}
+    summary = study_summary(result)
+    assert list(summary.kind) == ["simple_rnn", "gru"] and list(summary.seeds) == [2, 2]
+    assert (summary["low"] <= summary["median"]).all() and list(summary.solved) == [2, 2]
+
+
+def test_a_study_resumes_from_its_file(sum_task, tmp_path, monkeypatch):
+    out = tmp_path / "sum.json"
+    first = run_study(
+        "sum", out=out, record={"command": "made here"}, show_progress=False, jit_compile=False
+    )
+    stored = load_result(out)
+    assert stored["command"] == "made here" and stored["runs"] == first["runs"]
+    # drop the last run, as if the study had been interrupted before it
+    import json
+
+    stored["runs"] = stored["runs"][:-1]
+    out.write_text(json.dumps(stored))
+    trained = []
+    real = study._train_run
+    monkeypatch.setattr(study, "_train_run", lambda *a, **k: trained.append(k) or real(*a, **k))
+    again = run_study("sum", out=out, show_progress=False, jit_compile=False)
+    assert len(trained) == 1 and trained[0]["seed"] == 1
+    assert [r["kind"] for r in again["runs"]] == [r["kind"] for r in first["runs"]]
+    for a, b in zip(again["runs"][-1]["history"], first["runs"][-1]["history"], strict=True):
+        assert a["loss"] == b["loss"] and a["valid_mse"] == b["valid_mse"]  # seeded: the same
+
+
+def test_a_file_of_another_design_is_refused(sum_task, tmp_path):
+    out = tmp_path / "sum.json"
+    run_study(
+        "sum", out=out, seeds=(0,), learning_rates=(0.01,), show_progress=False, jit_compile=False
+    )
+    with pytest.raises(ValueError, match=r"another design \(it differs in \['seeds'\]\)"):
+        run_study(
+            "sum",
+            out=out,
+            seeds=(0, 1),
+            learning_rates=(0.01,),
+            show_progress=False,
+            jit_compile=False,
+        )
+
+
+@pytest.mark.parametrize(
+    "arguments, error, message",
+    [({"windows": (3,)}, TypeError, "sum takes"),
+     ({"learning_rates": ()}, ValueError, "at least one rate"),
+     ({"learning_rates": (-0.1,)}, ValueError, "learning rate must be a positive finite number"),
+     ({"seeds": (0, 0)}, ValueError, "distinct"),
+     ({"patience": 0}, ValueError, "patience must be a positive integer")],
+)  # fmt: skip
+def test_a_bad_design_is_refused(sum_task, arguments, error, message):
+    with pytest.raises(error, match=message):
+        run_study("sum", show_progress=False, jit_compile=False, **arguments)
