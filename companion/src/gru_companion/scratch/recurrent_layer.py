@@ -13,6 +13,13 @@ weight                 shape       content
                                    biases); ``None`` when the layer has no bias
 =====================  ==========  ===================================================
 
+A kind with more weights names them in :attr:`RecurrentLayer.extra_weights` and keeps
+them after the bias, in Keras's order: the LSTM with peepholes
+(:class:`~gru_companion.scratch.peephole_lstm.NumpyPeepholeLSTM`) keeps ``peephole``
+(p, n). Its constructor takes them after ``bias``, ``get_weights`` returns them last, and
+the backward pass returns their gradients by name
+(:attr:`RecurrentGradients.extra_weights`).
+
 Running a batch of sequences of shape (batch, time, m) takes two stages, the structure
 fast implementations use:
 
@@ -42,7 +49,7 @@ gradients of the input projection for all steps at once, in two matrix products
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
@@ -188,6 +195,10 @@ class StepGradients(NamedTuple):
     #: This step's contribution to the gradient of the recurrent biases (a GRU with
     #: ``reset_after=True`` and a bias: shape (k n,)); ``None`` for the other layers.
     recurrent_bias: np.ndarray | None
+    #: This step's contribution to the gradient of each weight of
+    #: :attr:`RecurrentLayer.extra_weights` (a peephole LSTM's ``peephole``), in that
+    #: order; empty for the layers without.
+    extra_weights: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +227,10 @@ class RecurrentGradients:
         entry ``[:, t]`` is the gradient with respect to the state after ``t`` steps (``t =
         0``: the initial state), counted in the order the layer read the steps. ``None``
         otherwise.
+    extra_weights
+        The gradient of each weight of :attr:`RecurrentLayer.extra_weights` by name
+        (``{"peephole": ...}`` for a peephole LSTM), each of its weight's shape; empty for
+        the layers without.
     """
 
     inputs: np.ndarray
@@ -224,12 +239,14 @@ class RecurrentGradients:
     recurrent_kernel: np.ndarray
     bias: np.ndarray | None
     step_states: tuple[np.ndarray, ...] | None = None
+    extra_weights: dict[str, np.ndarray] = field(default_factory=dict)
 
     def weights(self) -> dict[str, np.ndarray]:
         """The weights' gradients by name, in Keras's order (``bias`` left out if ``None``)."""
         named = {"kernel": self.kernel, "recurrent_kernel": self.recurrent_kernel}
         if self.bias is not None:
             named["bias"] = self.bias
+        named.update(self.extra_weights)
         return named
 
 
@@ -317,6 +334,11 @@ class RecurrentLayer(KerasWeights):
     #: Its backward pass, ``(*d_states, cache, recurrent_kernel) -> (d_x_proj,
     #: *d_previous_states, d_recurrent_kernel)``; :meth:`step_backward` calls it.
     step_backward_function: ClassVar[Callable[..., tuple[Any, ...]] | None] = None
+    #: The names of the weights a kind keeps beyond ``kernel``, ``recurrent_kernel`` and
+    #: ``bias`` (``("peephole",)`` for the LSTM with peepholes), each an attribute of the
+    #: layer, in Keras's order after the bias; such a kind's constructor takes them after
+    #: ``bias``, and its :meth:`_initial_extra_weights` draws them for :meth:`initialized`.
+    extra_weights: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Fill a subclass's names from its kind's row and register it as that kind's layer.
@@ -449,9 +471,7 @@ class RecurrentLayer(KerasWeights):
             raise NotImplementedError(
                 "each kind of recurrent layer defines its step's backward pass"
             )
-        dx_proj, *d_prev, d_u = self.step_backward_function(
-            *d_states, cache, self.recurrent_kernel
-        )
+        dx_proj, *d_prev, d_u = self.step_backward_function(*d_states, cache, self.recurrent_kernel)
         return StepGradients(dx_proj, tuple(d_prev), d_u, None)
 
     def _bias_gradient(
@@ -476,7 +496,17 @@ class RecurrentLayer(KerasWeights):
 
     def _weights(self) -> list[np.ndarray | None]:
         """``[kernel, recurrent_kernel, bias]``, Keras's order (``get_weights`` copies them)."""
-        return [self.kernel, self.recurrent_kernel, self.bias]
+        return [
+            self.kernel,
+            self.recurrent_kernel,
+            self.bias,
+            *(getattr(self, name) for name in self.extra_weights),
+        ]
+
+    @classmethod
+    def _initial_extra_weights(cls, rng: np.random.Generator, units: int) -> list[np.ndarray]:
+        """Seeded float64 values of the weights of :attr:`extra_weights` (none by default)."""
+        return []
 
     def get_config(self) -> dict[str, Any]:
         """The layer's settings, with Keras's names: ``units``, ``use_bias``, flags, dtype."""
@@ -516,7 +546,8 @@ class RecurrentLayer(KerasWeights):
 
         The kernel is drawn Glorot-uniform and the recurrent kernel orthogonal, as Keras
         initializes them; the biases are drawn uniformly from [-0.1, 0.1] (Keras starts
-        them at zero; non-zero biases let a test see a bias in the wrong place).
+        them at zero; non-zero biases let a test see a bias in the wrong place), and so
+        are a kind's further weights (:attr:`extra_weights`, drawn after the kernels).
 
         Parameters
         ----------
@@ -550,10 +581,12 @@ class RecurrentLayer(KerasWeights):
         k = len(cls.gate_names)
         kernel = glorot_uniform(rng, features, k * units)
         recurrent_kernel = orthogonal(rng, units, k * units)
+        extra = cls._initial_extra_weights(rng, units)
         layer = cls(  # built once in float64 to learn the bias shape, then cast
             kernel,
             recurrent_kernel,
             None,
+            *extra,
             return_sequences=return_sequences,
             return_state=return_state,
             go_backwards=go_backwards,
@@ -562,7 +595,9 @@ class RecurrentLayer(KerasWeights):
         bias = None
         if use_bias:
             bias = rng.uniform(-BIAS_SCALE, BIAS_SCALE, size=layer.bias_shape(units))
-        weights = [w if w is None else w.astype(dtype) for w in (kernel, recurrent_kernel, bias)]
+        weights = [
+            w if w is None else w.astype(dtype) for w in (kernel, recurrent_kernel, bias, *extra)
+        ]
         return cls(*weights, **layer._options())
 
     # ------------------------------------------------------------------------ the checks
@@ -878,6 +913,7 @@ class RecurrentLayer(KerasWeights):
         d_x_proj = np.empty_like(run.input_projection)
         d_recurrent_kernel = np.zeros_like(self.recurrent_kernel)
         d_recurrent_bias = None
+        d_extra = [np.zeros_like(getattr(self, name)) for name in self.extra_weights]
         step_states = None
         if keep_state_gradients:
             step_states = tuple(
@@ -897,6 +933,8 @@ class RecurrentLayer(KerasWeights):
                 if d_recurrent_bias is None:
                     d_recurrent_bias = np.zeros_like(step.recurrent_bias)
                 d_recurrent_bias += step.recurrent_bias
+            for total, part in zip(d_extra, step.extra_weights, strict=True):
+                total += part  # like U, a further weight is shared by every step
             d_now = step.states
         if step_states is not None:
             for kept, d_state in zip(step_states, d_now, strict=True):
@@ -911,4 +949,5 @@ class RecurrentLayer(KerasWeights):
             recurrent_kernel=d_recurrent_kernel,
             bias=self._bias_gradient(d_input_bias, d_recurrent_bias),
             step_states=step_states,
+            extra_weights=dict(zip(self.extra_weights, d_extra, strict=True)),
         )
