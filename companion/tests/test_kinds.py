@@ -54,3 +54,19 @@ def test_bad_keys_and_bad_rows_are_refused():
 def test_every_kind_has_a_colour_of_its_own():
     colours = [kind.color for kind in KINDS.values()]
     assert len(set(colours)) == len(colours)
+
+
+def test_peepholes_are_gates_that_read_a_cell_state():
+    row = kind_of("peephole_lstm")
+    assert row.peepholes == ("i", "f", "o") and row.blocks == kind_of("lstm").blocks
+    assert row.states == ("h", "c") and row.keras_layer is None and row.ties is None
+    assert all(not kind.peepholes for key, kind in KINDS.items() if key != "peephole_lstm")
+    assert "peephole_lstm" not in CORE and "peephole_lstm" not in VARIANTS
+    # added last: the kinds before it keep their positions, from which experiments draw seeds
+    assert list(KINDS)[:7] == [*CORE, "mgu", "gru_no_reset", "cifg", "peephole_lstm"]
+    with pytest.raises(ValueError, match="peepholes .* are not all sigmoid gates"):
+        Kind("bad", "Bad", "bad", ("f", "c"), ("f",), ("h", "c"), peepholes=("c",))
+    with pytest.raises(ValueError, match="repeat a gate"):
+        Kind("bad", "Bad", "bad", ("f", "c"), ("f",), ("h", "c"), peepholes=("f", "f"))
+    with pytest.raises(ValueError, match="read a cell state"):
+        Kind("bad", "Bad", "bad", ("z", "h"), ("z",), ("h",), peepholes=("z",))

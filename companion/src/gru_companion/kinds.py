@@ -1,8 +1,9 @@
 """The kinds of recurrent cell the course builds: one row per kind, the only place they are written.
 
 A *kind* is a recurrent cell with its own equations: the tanh RNN (``SimpleRNN``), the
-LSTM and the GRU that Keras ships, and three simplified cells of the chapter on variants
-(the minimal gated unit, the GRU without a reset gate and the coupled-gate LSTM). Every
+LSTM and the GRU that Keras ships, three simplified cells of the chapter on variants
+(the minimal gated unit, the GRU without a reset gate and the coupled-gate LSTM), and the
+LSTM with peephole connections that Chung et al. (2014) compare the GRU with. Every
 module that needs to know something about a kind (how its weights are cut into blocks,
 which blocks are sigmoid gates, which states it carries, how the book names it, which
 Keras layer computes it) reads it from :data:`KINDS`; none keeps its own list. A new
@@ -13,7 +14,9 @@ gate probes, the Keras bridge and the experiments' model builder then accept it.
 Weights are laid out as Keras lays them out: ``kernel`` (features, k·units),
 ``recurrent_kernel`` (units, k·units) and ``bias`` (k·units,) with one column block per
 entry of :attr:`Kind.blocks`, in that order; a GRU with ``reset_after=True`` keeps two
-bias rows, ``bias`` (2, k·units).
+bias rows, ``bias`` (2, k·units). A kind with peepholes (:attr:`Kind.peepholes`) keeps a
+fourth weight, ``peephole`` (p, units): one row of diagonal weights per gate that peeks at
+the cell state, in the order of :attr:`Kind.peepholes`.
 
 This module is pure data: it imports nothing of the package and nothing of Keras.
 """
@@ -56,6 +59,11 @@ class Kind:
     color
         The matplotlib colour every chapter draws it in, so a kind looks the same on
         every page.
+    peepholes
+        The gates that also read the cell state through a diagonal weight, a *peephole*
+        (``("i", "f", "o")`` for the LSTM of Gers and Schmidhuber, 2000); each adds
+        ``units`` parameters, kept as one row of the weight ``peephole``. Empty for the
+        kinds without.
     """
 
     key: str
@@ -68,12 +76,21 @@ class Kind:
     has_reset_after: bool = False
     ties: str | None = None
     color: str = "tab:gray"
+    peepholes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not set(self.sigmoid_gates) <= set(self.blocks):
             raise ValueError(f"{self.key}: sigmoid gates {self.sigmoid_gates} are not all blocks")
         if len(set(self.blocks)) != len(self.blocks):
             raise ValueError(f"{self.key}: blocks {self.blocks} repeat a name")
+        if not set(self.peepholes) <= set(self.sigmoid_gates):
+            raise ValueError(f"{self.key}: peepholes {self.peepholes} are not all sigmoid gates")
+        if len(set(self.peepholes)) != len(self.peepholes):
+            raise ValueError(f"{self.key}: peepholes {self.peepholes} repeat a gate")
+        if self.peepholes and "c" not in self.states:
+            raise ValueError(
+                f"{self.key}: peepholes read a cell state, but its states are {self.states}"
+            )
 
     @property
     def gate_blocks(self) -> int:
@@ -91,8 +108,9 @@ def _table(*kinds: Kind) -> dict[str, Kind]:
     return {kind.key: kind for kind in kinds}
 
 
-#: Every kind, by key, in the order the book introduces them. Code reads it; only this
-#: module writes it (a test may add a throw-away row with ``monkeypatch.setitem``).
+#: Every kind, by key, in the order the book introduces them (a new kind goes last: the
+#: experiments derive seeds from a kind's position). Code reads it; only this module
+#: writes it (a test may add a throw-away row with ``monkeypatch.setitem``).
 KINDS: dict[str, Kind] = _table(
     Kind("simple_rnn", "SimpleRNN", "tanh RNN", ("h",), (), ("h",), keras_layer="SimpleRNN",
          color="tab:gray"),
@@ -106,6 +124,8 @@ KINDS: dict[str, Kind] = _table(
          ("z",), ("h",), ties="gru", color="tab:purple"),
     Kind("cifg", "coupled-gate LSTM", "coupled-gate LSTM", ("f", "c", "o"), ("f", "o"),
          ("h", "c"), ties="lstm", color="tab:cyan"),
+    Kind("peephole_lstm", "peephole LSTM", "peephole LSTM", ("i", "f", "c", "o"),
+         ("i", "f", "o"), ("h", "c"), peepholes=("i", "f", "o"), color="tab:brown"),
 )  # fmt: skip
 
 #: The three kinds Keras ships, compared throughout the book.

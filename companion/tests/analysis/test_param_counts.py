@@ -248,3 +248,56 @@ def test_bad_stacks():
 
 def test_param_count_is_a_value():
     assert gru_params(4, 5) == ParamCount("GRU", "3·(4·5 + 5² + 2·5)", 165, 5)
+
+
+# --------------------------------------------------------------------- peepholes, budgets
+def test_peepholes_are_counted_from_the_row_not_the_key(monkeypatch):
+    from gru_companion.analysis.budgets import model_size, units_for_budget
+    from gru_companion.kinds import KINDS, Kind
+
+    # a throw-away kind with one peephole: the count reads the row, whatever the key
+    row = Kind("peeking", "Peeking", "peeking cell", ("f", "c", "o"), ("f", "o"), ("h", "c"),
+               peepholes=("o",))  # fmt: skip
+    monkeypatch.setitem(KINDS, row.key, row)
+    count = recurrent_params("peeking", 3, 4)
+    assert count.count == 3 * (3 * 4 + 16 + 4) + 4 and count.formula == "3·(3·4 + 4² + 4) + 1·4"
+    assert recurrent_params("peeking", 3, 4, use_bias=False).count == 3 * (12 + 16) + 4
+    assert model_size("peeking", 3, 4, 2).recurrent == count.count
+    assert units_for_budget("peeking", 3, count.count + 10, 2).units == 4
+
+
+def test_the_peephole_lstm_has_three_more_parameters_per_unit():
+    import numpy as np
+
+    from gru_companion.scratch.peephole_lstm import NumpyPeepholeLSTM
+
+    for features, units in ((1, 1), (88, 36), (5, 7)):
+        peephole = recurrent_params("peephole_lstm", features, units)
+        assert peephole.count == lstm_params(features, units).count + 3 * units
+        layer = NumpyPeepholeLSTM.initialized(features, units, seed=0)
+        assert sum(np.size(weight) for weight in layer.get_weights()) == peephole.count
+        assert peephole.layer == "peephole LSTM"
+    bidirectional = bidirectional_params(recurrent_params("peephole_lstm", 2, 3))
+    assert bidirectional.count == 2 * (4 * (6 + 9 + 3) + 9)
+
+
+def test_budgets_size_chung_s_models():
+    from gru_companion.analysis.budgets import model_size, units_for_budget
+
+    # 88 notes in, an 88-unit sigmoid read-out, about 20,000 parameters
+    sizes = {
+        ("simple_rnn", True): 78,
+        ("gru", True): 41,
+        ("gru", False): 42,
+        ("lstm", True): 34,
+        ("peephole_lstm", True): 34,
+    }
+    for (kind, reset_after), units in sizes.items():
+        size = units_for_budget(kind, 88, 20_000, 88, reset_after=reset_after)
+        assert size.units == units, kind
+        count = recurrent_params(kind, 88, units, reset_after=reset_after).count
+        assert size.recurrent == count and size.readout == dense_params(units, 88).count
+    assert model_size("gru", 88, 46, 88, reset_after=False).recurrent == 3 * (88 * 46 + 46**2 + 46)
+    assert model_size("lstm", 88, 5, 1, reset_after=False) == model_size("lstm", 88, 5, 1)
+    with pytest.raises(TypeError, match="reset_after must be True or False"):
+        units_for_budget("gru", 88, 20_000, 88, reset_after=0)

@@ -26,8 +26,8 @@ from gru_companion.figures.weight_layout import (  # noqa: E402
 from gru_companion.kinds import KINDS  # noqa: E402
 from gru_companion.scratch.recurrent_layer import layer_class  # noqa: E402
 
-# Every kind, and the GRU in both of its bias layouts.
-LAYOUTS = [(kind, True) for kind in KINDS] + [("gru", False)]
+# Every kind without peepholes, and the GRU in both of its bias layouts.
+LAYOUTS = [(kind, True) for kind in KINDS if not KINDS[kind].peepholes] + [("gru", False)]
 
 
 @pytest.fixture(autouse=True)
@@ -157,3 +157,11 @@ def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
     assert plt.get_fignums() == []
+
+
+def test_a_kind_with_peepholes_is_refused_by_name():
+    kind = next(key for key, row in KINDS.items() if row.peepholes)
+    with pytest.raises(ValueError, match=r"fourth weight, peephole \(3, units\)"):
+        weight_layout(kind, 3, 4)
+    with pytest.raises(ValueError, match="fourth weight"):
+        draw_weight_layout(kind, 3, 4)

@@ -20,8 +20,17 @@ GRU, reset_after   3    2   (gates z, r, h; an input and a recurrent bias)
 GRU, reset before  3    1   (the Keras ≤ 2.3 default)
 =================  ===  ===============================================
 
-``use_bias=False`` sets b = 0. A ``Bidirectional`` wrapper holds two copies of the layer it
-wraps, whatever its merge mode; the merge mode only decides the width of its output.
+``use_bias=False`` sets b = 0. A kind with ``p`` peepholes
+(:attr:`~gru_companion.kinds.Kind.peepholes`) also has one diagonal weight vector of
+length n per peephole, whatever its biases::
+
+    count = k · (m·n + n² + b·n) + p·n
+
+The LSTM with peepholes of Chung et al. (2014) (``"peephole_lstm"``) has k = 4, b = 1 and
+p = 3 (gates i, f, o): 3n parameters more than Keras's LSTM.
+
+A ``Bidirectional`` wrapper holds two copies of the layer it wraps, whatever its merge
+mode; the merge mode only decides the width of its output.
 
 Every function returns a :class:`ParamCount`, whose ``formula`` is written with the same
 numbers its ``count`` is computed from, so the two cannot disagree.
@@ -162,13 +171,14 @@ def recurrent_params(
     use_bias: bool = True,
     reset_after: bool = True,
 ) -> ParamCount:
-    """Count a recurrent layer of any kind: ``k · (m·n + n² + b·n)``.
+    """Count a recurrent layer of any kind: ``k · (m·n + n² + b·n)``, ``+ p·n`` with peepholes.
 
     Parameters
     ----------
     kind
         A key of :data:`gru_companion.kinds.KINDS`: ``"simple_rnn"`` (k = 1), ``"lstm"``
-        (k = 4), ``"gru"`` (k = 3), or a simplified cell of the chapter on variants.
+        (k = 4), ``"gru"`` (k = 3), a simplified cell of the chapter on variants, or
+        ``"peephole_lstm"`` (k = 4 and p = 3 peepholes).
     features
         Number of input features m.
     units
@@ -188,6 +198,8 @@ def recurrent_params(
     --------
     >>> recurrent_params("mgu", 4, 5).formula
     '2·(4·5 + 5² + 5)'
+    >>> recurrent_params("peephole_lstm", 4, 5).formula
+    '4·(4·5 + 5² + 5) + 3·5'
     """
     row = kind_of(kind)
     check_positive_int("features", features)
@@ -197,13 +209,16 @@ def recurrent_params(
 
     gates = row.gate_blocks
     biases = row.bias_vectors(use_bias=use_bias, reset_after=reset_after)
-    count = gates * (features * units + units * units + biases * units)
+    peepholes = len(row.peepholes)
+    count = gates * (features * units + units * units + biases * units) + peepholes * units
 
     terms = [f"{features}·{units}", f"{units}²"]
     if biases:
         terms.append(f"{biases}·{units}" if biases > 1 else f"{units}")
     inner = " + ".join(terms)
     formula = inner if gates == 1 else f"{gates}·({inner})"
+    if peepholes:
+        formula += f" + {peepholes}·{units}"
     return ParamCount(layer=row.name, formula=formula, count=count, output_dim=units)
 
 
@@ -376,8 +391,14 @@ class ModelReport:
             (r.name, r.layer, r.formula, f"{r.count:,}", f"{r.keras_count:,}", str(r.matches))
             for r in self.rows
         ]
-        footer = ("total", "", "", f"{self.total:,}", f"{self.keras_total:,}",
-                  str(self.total == self.keras_total))
+        footer = (
+            "total",
+            "",
+            "",
+            f"{self.total:,}",
+            f"{self.keras_total:,}",
+            str(self.total == self.keras_total),
+        )
         table = [header, *lines, footer]
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         numeric = {3, 4}
@@ -497,4 +518,3 @@ def explain_model(model: Any) -> ModelReport:
             )
         )
     return ModelReport(model_name=model.name, rows=tuple(rows))
-

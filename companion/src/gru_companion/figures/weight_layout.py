@@ -104,12 +104,24 @@ def weight_layout(
     tuple of MatrixLayout
         ``kernel``, ``recurrent_kernel`` and, with ``use_bias``, ``bias``.
 
+    Raises
+    ------
+    ValueError
+        If ``kind`` has peepholes (:attr:`~gru_companion.kinds.Kind.peepholes`): their
+        weight, one row per gate, is not cut into the column blocks this layout shows.
+
     Examples
     --------
     >>> [(m.name, m.shape) for m in weight_layout("gru", 3, 4)]
     [('kernel', (3, 12)), ('recurrent_kernel', (4, 12)), ('bias', (2, 12))]
     """
     row = kind_of(kind)
+    if row.peepholes:
+        raise ValueError(
+            f"the {row.name} keeps a fourth weight, peephole ({len(row.peepholes)}, units), "
+            "with one row per gate instead of column blocks; the layout draws the kinds "
+            "without peepholes"
+        )
     features = check_positive_int("features", features)
     units = check_positive_int("units", units)
     check_bool("reset_after", reset_after)

@@ -10,7 +10,9 @@ its flags (``return_sequences``, ``return_state``, ``go_backwards``, ``use_bias`
 the cell's ``kind``). Calling the twin on a NumPy batch returns what calling the Keras
 layer on it returns (in inference mode, and without a mask). :func:`to_keras` builds the
 Keras layer of a NumPy layer's kind (:func:`gru_companion.keras.cells.keras_layer`) with
-its settings and weights. Weights pass both ways unchanged, bit for bit.
+its settings and weights. Weights pass both ways unchanged, bit for bit: ``kernel``,
+``recurrent_kernel``, ``bias`` and, for the LSTM with peepholes
+(:class:`~gru_companion.keras.cells.PeepholeLSTMCell`), ``peephole``, in Keras's order.
 
 What the twin does not model, and what :func:`from_keras` does about it:
 
@@ -116,8 +118,7 @@ def check_supported(keras_layer: Any) -> dict[str, Any]:
     name = f"{type(keras_layer).__name__} layer {keras_layer.name!r}"
     if config.get("activation", "tanh") != "tanh":
         raise ValueError(
-            f"{name} has activation={config['activation']!r}; the NumPy twin supports "
-            "only 'tanh'"
+            f"{name} has activation={config['activation']!r}; the NumPy twin supports only 'tanh'"
         )
     if config.get("recurrent_activation", "sigmoid") != "sigmoid":
         raise ValueError(
@@ -335,7 +336,8 @@ def tape_gradients(
     Parameters
     ----------
     keras_layer
-        A built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU`` (e.g. from :func:`to_keras`).
+        A built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU``, or a ``keras.layers.RNN``
+        running a course cell (e.g. from :func:`to_keras`).
     inputs
         (batch, time, features), in the layer's dtype.
     initial_states
@@ -349,8 +351,10 @@ def tape_gradients(
     Returns
     -------
     dict
-        ``kernel``, ``recurrent_kernel`` and ``bias`` (if the layer has one), ``inputs``, and
-        ``initial_states`` (a list), as NumPy arrays.
+        The gradient of each weight by its name (``kernel``, ``recurrent_kernel``, ``bias``
+        if the layer has one, ``peephole`` for a peephole LSTM: the names of
+        :meth:`~gru_companion.scratch.recurrent_layer.RecurrentGradients.weights`),
+        ``inputs``, and ``initial_states`` (a list), as NumPy arrays.
 
     Raises
     ------
@@ -378,7 +382,7 @@ def tape_gradients(
             loss += sum(tf.reduce_sum(d * f) for d, f in zip(d_states, final, strict=True))
     weights = keras_layer.trainable_weights
     grads = tape.gradient(loss, [*weights, x, *states])
-    names = ["kernel", "recurrent_kernel", "bias"][: len(weights)]
+    names = [weight.name for weight in weights]  # kernel, recurrent_kernel, bias, ...
     named: dict[str, Any] = {name: np.asarray(g) for name, g in zip(names, grads, strict=False)}
     named["inputs"] = np.asarray(grads[len(weights)])
     named["initial_states"] = [np.asarray(g) for g in grads[len(weights) + 1 :]]

@@ -13,6 +13,10 @@ weight                 shape            content
 ``bias``               (k·n,)           one bias per block (a GRU with
                                         ``reset_after=True``: (2, k·n), row 0 input
                                         biases, row 1 recurrent biases)
+``peephole``           (p, n)           only for a kind with peepholes
+                                        (:attr:`~gru_companion.kinds.Kind.peepholes`):
+                                        one row of diagonal weights per such gate,
+                                        starting at zero
 =====================  ===============  =================================================
 
 A cell names only its ``kind`` and writes its step (``call``); the base reads the
@@ -30,6 +34,8 @@ runs over whole sequences, with masking, ``return_sequences``, ``return_state``,
 * :class:`MGUCell`, :class:`NoResetGRUCell` and :class:`CIFGCell` are the simplified cells
   of the chapter on variants, whose NumPy layers are in
   :mod:`gru_companion.scratch.variants`.
+* :class:`PeepholeLSTMCell` is the LSTM with peephole connections of Chung et al. (2014),
+  whose NumPy layer is :mod:`gru_companion.scratch.peephole_lstm`.
 * :func:`keras_layer` builds a Keras recurrent layer of any kind: Keras's own class where
   Keras ships the kind, else the course's cell in ``keras.layers.RNN``.
 
@@ -59,8 +65,9 @@ class KerasOpsCell(keras.layers.Layer):
 
     A subclass sets :attr:`kind` and writes ``call(inputs, states)``; the base creates
     ``kernel`` (features, k·units), ``recurrent_kernel`` (units, k·units) and ``bias``
-    (k·units,), with k the kind's number of blocks, and tells ``keras.layers.RNN`` the
-    kind's states (``state_size``) and output (``output_size``).
+    (k·units,), with k the kind's number of blocks, and, for a kind with p peepholes,
+    ``peephole`` (p, units) starting at zero; it tells ``keras.layers.RNN`` the kind's
+    states (``state_size``) and output (``output_size``).
 
     Parameters
     ----------
@@ -117,7 +124,11 @@ class KerasOpsCell(keras.layers.Layer):
         return (self.gate_blocks * self.units,)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
-        """Create ``kernel``, ``recurrent_kernel`` and ``bias`` for ``input_shape[-1]`` features."""
+        """Create ``kernel``, ``recurrent_kernel``, ``bias`` (and ``peephole``) for the features.
+
+        ``input_shape[-1]`` is the number of features. A kind with peepholes also gets
+        ``peephole`` (p, units), zeros, after the bias (Keras's order of ``get_weights``).
+        """
         features, n, k = input_shape[-1], self.units, self.gate_blocks
         self.kernel = self.add_weight(
             shape=(features, k * n), initializer="glorot_uniform", name="kernel"
@@ -128,6 +139,11 @@ class KerasOpsCell(keras.layers.Layer):
         self.bias = self.add_weight(
             shape=self.bias_shape(), initializer=self._bias_initializer(), name="bias"
         )
+        peepholes = kind_of(self.kind).peepholes
+        if peepholes:
+            self.peephole = self.add_weight(
+                shape=(len(peepholes), n), initializer="zeros", name="peephole"
+            )
 
     def _bias_initializer(self) -> Any:
         """Zeros, with ones in the blocks of :attr:`biases_start_at_one`."""
@@ -302,6 +318,43 @@ class CIFGCell(KerasOpsCell):
         c_tilde = ops.tanh(x_c + ops.matmul(h_prev, U_c))
         o = ops.sigmoid(x_o + ops.matmul(h_prev, U_o))
         c = f * c_prev + (1 - f) * c_tilde
+        h = o * ops.tanh(c)
+        return h, [h, c]
+
+
+class PeepholeLSTMCell(KerasOpsCell):
+    """One step of the LSTM with peephole connections in ``keras.ops``.
+
+    .. math::
+
+        i &= \\sigma(x W_i + h_{t-1} U_i + V_i \\odot c_{t-1} + b_i) \\\\
+        f &= \\sigma(x W_f + h_{t-1} U_f + V_f \\odot c_{t-1} + b_f) \\\\
+        \\tilde c &= \\tanh(x W_c + h_{t-1} U_c + b_c) \\\\
+        c_t &= f \\odot c_{t-1} + i \\odot \\tilde c \\\\
+        o &= \\sigma(x W_o + h_{t-1} U_o + V_o \\odot c_t + b_o) \\\\
+        h_t &= o \\odot \\tanh(c_t)
+
+    Blocks [i | f | c | o] and states ``[h, c]``, as ``keras.layers.LSTM``, and a fourth
+    weight ``peephole`` (3, units) with rows :math:`V_i, V_f, V_o`, as
+    :class:`~gru_companion.scratch.peephole_lstm.NumpyPeepholeLSTM`; parameters as
+    :class:`KerasOpsCell`. The forget gate's bias starts at 1, as ``keras.layers.LSTM``'s
+    does (``unit_forget_bias=True``), the other biases and the peepholes at 0: at the
+    start it computes what a new ``keras.layers.LSTM`` with the same kernels computes.
+    """
+
+    kind = "peephole_lstm"
+    biases_start_at_one = ("f",)
+
+    def call(self, inputs: Any, states: Any) -> tuple[Any, list[Any]]:
+        """One step: inputs (batch, m) and ``[h_prev, c_prev]`` to ``(h, [h, c])``."""
+        h_prev, c_prev = states[0], states[1]
+        (x_i, x_f, x_c, x_o), (U_i, U_f, U_c, U_o) = self._projections(inputs, h_prev)
+        V_i, V_f, V_o = self.peephole[0], self.peephole[1], self.peephole[2]
+        i = ops.sigmoid(x_i + ops.matmul(h_prev, U_i) + V_i * c_prev)
+        f = ops.sigmoid(x_f + ops.matmul(h_prev, U_f) + V_f * c_prev)
+        c_tilde = ops.tanh(x_c + ops.matmul(h_prev, U_c))
+        c = f * c_prev + i * c_tilde
+        o = ops.sigmoid(x_o + ops.matmul(h_prev, U_o) + V_o * c)  # peeks at the new cell
         h = o * ops.tanh(c)
         return h, [h, c]
 
