@@ -11,8 +11,11 @@ order the book meets them:
   (``from_keras``, ``to_keras``), seeded random Keras layers to compare with, and Keras's
   own gradients (``tape_gradients``) to check backpropagation through time against.
 * :mod:`~gru_companion.keras.cells`: the course's cells written in ``keras.ops`` (one base,
-  ``KerasOpsCell``: the GRU exactly as Keras computes it, and the simplified cells of the
-  chapter on variants) and ``keras_layer(kind, units, ...)``, a Keras layer of any kind.
+  ``KerasOpsCell``: the GRU exactly as Keras computes it, the simplified cells of the
+  chapter on variants and the LSTM with peepholes) and ``keras_layer(kind, units, ...)``, a
+  Keras layer of any kind.
+* :mod:`~gru_companion.keras.weight_noise`: a ``keras.Sequential`` trained with weight noise
+  (Graves, 2011), as Chung et al. (2014) trained their models.
 * :mod:`~gru_companion.keras.practice`: what ``keras.layers.GRU``'s flags do (masks and
   padding, stateful runs in chunks, copies with changed settings, dropout masks).
 * :mod:`~gru_companion.keras.cudnn`: when ``keras.layers.GRU`` runs the fused cuDNN kernel.
