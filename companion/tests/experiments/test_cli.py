@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from gru_companion.experiments import bench, cli, gradient_flow, variants
+from gru_companion.experiments import bench, cli, gradient_flow, memory, variants
 from gru_companion.experiments.result_files import load_result
 from gru_companion.experiments.tasks import TASKS
 from gru_companion.kinds import CORE
@@ -21,7 +21,8 @@ DEFAULTS = {
     for name, function in (("variants", variants.compare_variants),
                            ("gradient-flow", gradient_flow.run_experiment))
 }  # fmt: skip
-EXPERIMENTS = ("chorales", "adding", "copy", "sunspots", "variants", "gradient-flow", "bench")
+EXPERIMENTS = ("chorales", "adding", "copy", "counting", "sunspots", "variants", "gradient-flow",
+               "bench", "memory")  # fmt: skip
 
 
 def test_the_command_line_lists_every_experiment(capsys):
@@ -42,27 +43,36 @@ def test_every_experiment_has_its_help(name, capsys):
     assert f"python -m gru_companion.experiments {name}" in out and "--out" in out
 
 
+STUDY = ["--seeds", "1", "--learning-rates", "0.01", "--max-epochs", "1"]
 TINY = {
-    "chorales": ["--subset", "small", "--epochs", "1", "--budget", "3000", "--batch-size", "16"],
-    "adding": ["--epochs", "1", "--lengths", "4", "--n-train", "16", "--n-test", "8",
-               "--budget", "100"],
-    "copy": ["--epochs", "1", "--lengths", "3", "--n-train", "16", "--n-test", "8",
-             "--budget", "400", "--copy-len", "2", "--symbols", "3"],
-    "sunspots": ["--epochs", "1", "--lengths", "5", "--budget", "300", "--batch-size", "64"],
+    "chorales": ["--subset", "small", "--batch-size", "16"],
+    "adding": ["--lengths", "4", "--n-train", "16", "--n-test", "8", "--budget", "100"],
+    "copy": ["--lengths", "3", "--n-train", "16", "--n-test", "8", "--budget", "400",
+             "--copy-len", "2", "--symbols", "3"],
+    "counting": ["--train-up-to", "3", "--valid-up-to", "4", "--test-up-to", "6",
+                 "--repeats", "2", "--budget", "100"],
+    "sunspots": ["--lengths", "5", "--budget", "300", "--batch-size", "64"],
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("name", list(TINY))
-def test_tiny_task_runs_write_their_result(name, tmp_path, capsys):
+def test_tiny_studies_write_their_result(name, tmp_path, capsys, monkeypatch):
+    from gru_companion.experiments import study
+
+    # one epoch trains faster than XLA compiles
+    real = study.run_study
+    monkeypatch.setattr(cli, "run_study", lambda *a, **k: real(*a, jit_compile=False, **k))
     out = tmp_path / f"{name}.json"
-    argv = [name, "--seeds", "1", *TINY[name], "--no-progress", "--out", str(out)]
+    argv = [name, *STUDY, *TINY[name], "--no-progress", "--out", str(out)]
     assert cli.main(argv) == 0
     record = load_result(out)
     assert record["command"] == "python -m gru_companion.experiments " + shlex.join(argv)
     assert record["experiment"] == name and set(record["load_average"]) == {"start", "end"}
     assert {"python", "tensorflow", "keras", "numpy"} <= set(record["versions"])
     assert record["machine"]["cpu_count"] >= 1
-    assert [run["kind"] for run in record["runs"]] == list(CORE)
+    kinds = list(TASKS[name].models(**{o.name: TASKS[name].defaults[o.name]
+                                       for o in TASKS[name].options}))  # fmt: skip
+    assert [run["kind"] for run in record["runs"]] == kinds
     assert all(len(run["history"]) == 1 for run in record["runs"])
     assert f"wrote {out}" in capsys.readouterr().out
 
@@ -114,6 +124,7 @@ def test_tiny_bench_run(tmp_path, monkeypatch, capsys):
     "argv, message",
     [(["copy", "--batch-size", "0"], "batch size must be a positive integer"),
      (["adding", "--seeds", "0"], "seeds must be a positive integer"),
+     (["adding", "--learning-rates", "0"], "learning rate must be a positive finite number"),
      (["variants", "--seeds", "0"], "seeds must be a positive integer")],
 )  # fmt: skip
 def test_bad_numbers_are_refused(argv, message):
@@ -144,19 +155,23 @@ def _arguments_of(command: str, monkeypatch, tmp_path) -> tuple[str, dict]:
         "variants": (variants, "compare_variants"),
         "gradient-flow": (gradient_flow, "run_experiment"),
         "bench": (bench, "run"),
+        "memory": (memory, "run_memory"),
     }
-    module, attribute = targets.get(name, (cli, "run_task"))
+    module, attribute = targets.get(name, (cli, "run_study"))
     monkeypatch.setattr(module, attribute, capture)
     monkeypatch.setattr(bench, "write_bench", lambda record, out: [])
     if "--out" in argv:
         argv[argv.index("--out") + 1] = str(tmp_path / "out.json")
+    else:  # never over the stored file
+        argv += ["--out", str(tmp_path / "out.json")]
     assert cli.main(argv) == 0
     return name, seen
 
 
 @pytest.mark.parametrize(
     "path",
-    sorted(DATA.glob("*.json")) + [DATA / "bench" / "bench-default.json"],
+    sorted(DATA.glob("*.json")) + sorted(DATA.glob("studies/*.json"))
+    + [DATA / "bench" / "bench-default.json", DATA / "bench" / "memory.json"],
     ids=lambda path: path.name,
 )
 def test_each_stored_result_is_reproduced_by_its_command(path, monkeypatch, tmp_path, capsys):
@@ -178,6 +193,11 @@ def test_each_stored_result_is_reproduced_by_its_command(path, monkeypatch, tmp_
         for key, value in stored["settings"].items():
             if key in used:
                 assert used[key] == value, key
+    elif name == "memory":
+        sizes = arguments["task"]  # the first positional argument
+        assert _plain(stored["config"]["sizes"]) == [list(size) for size in sizes]
+        for key in ("batch", "features", "repeats"):
+            assert arguments[key] == stored["config"][key], key
     else:
         assert arguments == {"quick": stored["grid"] == "quick", "show_progress": True}
     capsys.readouterr()
