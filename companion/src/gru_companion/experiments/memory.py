@@ -27,8 +27,10 @@ The repeats show the spread; the summary uses their median.
 
 Beside it each row records what the count of :mod:`~gru_companion.analysis.step_costs`
 predicts (the cache of a hand-written BPTT, which recomputes nothing and keeps nothing
-else), the step's time, and the process's peak resident memory (``VmHWM``, which also
-holds TensorFlow itself).
+else), the step's wall-clock and CPU time (the CPU time of all threads, less disturbed
+than the wall-clock time by other work on a shared machine, but counting the work of
+every thread), and the process's peak resident memory (``VmHWM``, which also holds
+TensorFlow itself).
 
 Run ``python -m gru_companion.experiments memory`` (about three minutes on 2 cores):
 :data:`COMMAND`; :func:`memory_summary` reads a stored result.
@@ -190,8 +192,9 @@ def measure_step(
     Returns
     -------
     dict
-        ``step_bytes``, ``bytes_before``, ``peak_bytes`` and ``step_seconds``: lists with
-        one value per repeat; ``rss_mib`` and ``peak_rss_mib``: the process's resident
+        ``step_bytes``, ``bytes_before``, ``peak_bytes``, ``step_seconds`` (wall-clock
+        time) and ``step_cpu_seconds`` (the CPU time of all the process's threads): lists
+        with one value per repeat; ``rss_mib`` and ``peak_rss_mib``: the process's resident
         memory after the last step.
 
     Raises
@@ -223,19 +226,20 @@ def measure_step(
     x = tf.constant(rng.normal(size=(batch, steps, features)).astype(np.float32))
     y = tf.constant(rng.normal(size=(batch, 1)).astype(np.float32))
     model.train_on_batch(x, y)  # traces the step and creates Adam's slots
-    result: dict[str, Any] = {"step_bytes": [], "bytes_before": [], "peak_bytes": [],
-                              "step_seconds": []}  # fmt: skip
+    names = ("step_bytes", "bytes_before", "peak_bytes", "step_seconds", "step_cpu_seconds")
+    result: dict[str, Any] = {name: [] for name in names}
     for _ in range(repeats):
         tf.config.experimental.reset_memory_stats("CPU:0")
         before = tf.config.experimental.get_memory_info("CPU:0")["current"]
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         model.train_on_batch(x, y)
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         peak = tf.config.experimental.get_memory_info("CPU:0")["peak"]
         result["step_bytes"].append(int(peak - before))
         result["bytes_before"].append(int(before))
         result["peak_bytes"].append(int(peak))
         result["step_seconds"].append(seconds)
+        result["step_cpu_seconds"].append(cpu_seconds)
     result.update(_process_memory_mib())
     return result
 
@@ -319,7 +323,8 @@ def run_memory(
         ``method`` (:data:`METHOD`), ``config``, ``machine`` (the benchmark's description:
         CPU, BLAS, versions, TensorFlow's threads), ``rows`` (one per configuration and
         repeat: ``kind``, ``units``, ``steps``, ``width``, ``comparison``, ``params``,
-        ``repeat``, ``step_mib``, ``before_mib``, ``step_seconds``, the predicted
+        ``repeat``, ``step_mib``, ``before_mib``, ``step_seconds``, ``step_cpu_seconds``, the
+        predicted
         ``bptt_cache_mib``, the process's ``peak_rss_mib`` and the load average) and
         ``summary`` (:func:`memory_summary`).
     """
@@ -347,6 +352,7 @@ def run_memory(
                     "step_mib": measured["step_bytes"][repeat] / _MIB,
                     "before_mib": measured["bytes_before"][repeat] / _MIB,
                     "step_seconds": measured["step_seconds"][repeat],
+                    "step_cpu_seconds": measured["step_cpu_seconds"][repeat],
                     "bptt_cache_mib": cache / _MIB,
                     "peak_rss_mib": measured["peak_rss_mib"],
                     "load1": os.getloadavg()[0],
@@ -395,9 +401,11 @@ def memory_summary(result: dict[str, Any]) -> list[dict[str, Any]]:
         ``step_mib_range`` (min, max), ``values_per_unit_step`` (the median step memory
         in float32 values per unit, step and sequence), ``step_seconds`` (median),
         ``step_seconds_fastest`` (the fastest repeat, the least disturbed by other work on
-        the machine) and ``bptt_cache_mib``; and the ratios ``gru_lstm_memory_width``,
-        ``gru_lstm_memory_budget`` (of the medians), ``gru_lstm_time_width``,
-        ``gru_lstm_time_budget`` (of the fastest repeats), ``gru_lstm_predicted_width``,
+        the machine), ``step_cpu_seconds`` (median) and ``bptt_cache_mib``; and the ratios
+        ``gru_lstm_memory_width``, ``gru_lstm_memory_budget`` (of the medians),
+        ``gru_lstm_time_width``, ``gru_lstm_time_budget`` (of the fastest repeats),
+        ``gru_lstm_cpu_time_width``, ``gru_lstm_cpu_time_budget`` (of the medians of the
+        CPU time), ``gru_lstm_predicted_width``,
         ``gru_lstm_predicted_budget`` (of the counted BPTT caches), where both sides
         were measured.
     """
@@ -422,6 +430,7 @@ def memory_summary(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "values_per_unit_step": _median(memory) * _MIB / (4 * batch * steps * units),
                 "step_seconds": _median(seconds),
                 "step_seconds_fastest": min(seconds),
+                "step_cpu_seconds": _median([row["step_cpu_seconds"] for row in rows]),
                 "bptt_cache_mib": rows[0]["bptt_cache_mib"],
             }
         gru = entry.get("gru")
@@ -434,6 +443,7 @@ def memory_summary(result: dict[str, Any]) -> list[dict[str, Any]]:
             entry[f"gru_lstm_time_{label}"] = (
                 gru["step_seconds_fastest"] / lstm["step_seconds_fastest"]
             )
+            entry[f"gru_lstm_cpu_time_{label}"] = gru["step_cpu_seconds"] / lstm["step_cpu_seconds"]
             entry[f"gru_lstm_predicted_{label}"] = gru["bptt_cache_mib"] / lstm["bptt_cache_mib"]
         findings.append(entry)
     return findings

@@ -157,11 +157,14 @@ def run_study(
         models = {kind_of(kind).key: models.get(kind, {}) for kind in kinds}
     for kind in models:
         kind_of(kind)
+    added = task.config(**values)
+    clash = set(added) & set(values)
+    if clash:  # a task's own record must not hide a setting of the study
+        raise ValueError(f"{task.name}'s config repeats the study's keys {sorted(clash)}")
     config = _jsonable(rounded_floats(
         {"task": task.name, **values, "kinds": list(models), "models": models,
          "monitor": task.monitor, "score": task.score,
-         "solved": None if task.solved is None else str(task.solved), **OPTIMIZER,
-         **task.config(**values)},
+         "solved": None if task.solved is None else str(task.solved), **OPTIMIZER, **added},
         DIGITS,
     ))  # fmt: skip
     out = None if out is None else pathlib.Path(out)

@@ -314,7 +314,7 @@ def _adding(seq_len: int, seed: int, *, n_train: int, n_test: int) -> Setting:
 def _adding_config(**arguments: Any) -> dict[str, Any]:
     from gru_companion.data.synthetic import ADDING_BASELINE_MSE, ADDING_TOLERANCE
 
-    return {"tolerance": ADDING_TOLERANCE, "baseline_mse": ADDING_BASELINE_MSE}
+    return {"accuracy_tolerance": ADDING_TOLERANCE, "baseline_mse": ADDING_BASELINE_MSE}
 
 
 def _copy(delay: int, seed: int, *, n_train: int, n_test: int, copy_len: int,
