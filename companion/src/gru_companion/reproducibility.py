@@ -9,23 +9,33 @@ CPUs may still differ in the last bits.
 
 from __future__ import annotations
 
-from gru_companion.validation import check_choice, check_int_at_least
+from gru_companion.validation import check_bool, check_choice, check_int_at_least
 
 
-def seed_everything(seed: int) -> None:
+def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     """Seed Python, NumPy and TensorFlow, and make TensorFlow's ops deterministic.
 
     Parameters
     ----------
     seed
         A non-negative integer.
+    deterministic
+        ``True``: TensorFlow's op determinism on, so a seeded run repeats to the last bit
+        (what the chapters' cells need); Keras then trains without XLA. ``False``: off, so
+        that ``jit_compile=True`` compiles the training step with XLA (several times
+        faster for the long studies on a CPU); a run still starts from the same weights
+        and batches, but its last digits may differ from one run to the next.
     """
     seed = check_int_at_least("seed", seed, 0)
+    check_bool("deterministic", deterministic)
     import keras
-    import tensorflow as tf
+    from tensorflow.python.framework import config
 
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    if deterministic:
+        config.enable_op_determinism()
+    else:
+        config.disable_op_determinism()
 
 
 def rounded(value: float, digits: int = 4) -> str:

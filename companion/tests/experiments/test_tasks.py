@@ -7,7 +7,7 @@ import pytest
 
 from gru_companion.analysis.budgets import units_for_budget
 from gru_companion.experiments.tasks import (
-    CHUNG_MODELS,
+    CHUNG_UNITS,
     TASKS,
     Threshold,
     log_uniform_rates,
@@ -65,14 +65,14 @@ def test_the_sunspot_runs_carry_both_baselines():
 def test_chung_models_and_the_keras_conventions():
     chung = TASKS["chorales"].models(subset="full", conventions="chung")
     keras_cells = TASKS["chorales"].models(subset="full", conventions="keras")
-    assert list(chung) == ["simple_rnn", "gru", "peephole_lstm"]
-    assert list(keras_cells) == ["simple_rnn", "gru", "lstm"]
+    assert list(chung) == ["simple_rnn", "peephole_lstm", "gru"]
+    assert list(keras_cells) == ["simple_rnn", "lstm", "gru"]
     assert chung["gru"]["layer_options"] == {"reset_after": False}
     assert "layer_options" not in keras_cells["gru"]
     for models in (chung, keras_cells):
-        assert [m["units"] for m in models.values()] == [100, 46, 36]
+        assert [m["units"] for m in models.values()] == [100, 36, 46]
         assert {m["weight_noise"] for m in models.values()} == {0.075}
-    assert CHUNG_MODELS["gru"]["units"] == 46
+    assert CHUNG_UNITS == {"simple_rnn": 100, "lstm": 36, "gru": 46}
 
 
 def test_log_uniform_rates_are_seeded_sorted_and_inside_the_bounds():

@@ -233,28 +233,27 @@ def _chorales(value: None, seed: int, *, subset: str, conventions: str) -> Setti
     return Setting(fit_data, evaluate, N_KEYS, N_KEYS, True, loss)
 
 
-#: Chung et al. (2014)'s music models: the kind, its units (about 20,000 parameters each
-#: on the music data), the GRU in its published reset-before form (Keras
-#: ``reset_after=False``), the LSTM with peephole connections, and the weight noise of
-#: their training (standard deviation 0.075).
-CHUNG_MODELS = {
-    "simple_rnn": {"units": 100},
-    "gru": {"units": 46, "layer_options": {"reset_after": False}},
-    "peephole_lstm": {"units": 36},
-}
+#: Chung et al. (2014)'s music models, by the kind Keras ships: their units (about
+#: 20,000 parameters each on the music data, read-out excluded), and the form they used
+#: where it is not Keras's default (the GRU in its published reset-before form, Keras
+#: ``reset_after=False``; the LSTM with peephole connections); all trained with weight
+#: noise of standard deviation 0.075.
+CHUNG_UNITS = dict(zip(CORE, (100, 36, 46), strict=True))
+CHUNG_FORMS = {"gru": ("gru", {"layer_options": {"reset_after": False}}),
+               "lstm": ("peephole_lstm", {})}  # fmt: skip
 CHUNG_WEIGHT_NOISE = 0.075
 
 
 def _chorale_models(*, conventions: str, **options: Any) -> dict[str, dict[str, Any]]:
     """Chung et al.'s three models; with ``"keras"`` the same sizes and training, but the
     cells Keras builds by default (a reset-after GRU, an LSTM without peepholes)."""
-    if conventions == "chung":
-        models = CHUNG_MODELS
-    else:
-        models = {"simple_rnn": CHUNG_MODELS["simple_rnn"], "gru": {"units": 46},
-                  "lstm": {"units": 36}}  # fmt: skip
-    noise = {"weight_noise": CHUNG_WEIGHT_NOISE}
-    return {kind: {**model, **noise} for kind, model in models.items()}
+    models = {}
+    for kind, units in CHUNG_UNITS.items():
+        built, extra = (kind, {})
+        if conventions == "chung":
+            built, extra = CHUNG_FORMS.get(kind, (kind, {}))
+        models[built] = {"units": units, **extra, "weight_noise": CHUNG_WEIGHT_NOISE}
+    return models
 
 
 def _chorales_config(*, subset: str, conventions: str, **arguments: Any) -> dict[str, Any]:
