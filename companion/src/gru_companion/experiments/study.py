@@ -197,8 +197,7 @@ def run_study(
                 search = []
                 for seed, rate, phase in plan:
                     if rate is None:  # the seeds train at the rate the search picked
-                        best = min(search, key=lambda run: _best_monitor(run, task.monitor))
-                        rate = best["learning_rate"]
+                        rate = chosen_rates(search, task.monitor)[value, kind]
                     key = (value, kind, seed, round(rate, DIGITS))
                     if key not in done:
                         if seed not in settings:
@@ -215,10 +214,8 @@ def run_study(
                     if phase == "search":
                         search.append(done[key])
                     progress.advance(bar)
-                best = min(search, key=lambda run: _best_monitor(run, task.monitor))
-                selected.append(
-                    {"setting": value, "kind": kind, "learning_rate": best["learning_rate"]}
-                )
+                rate = chosen_rates(search, task.monitor)[value, kind]
+                selected.append({"setting": value, "kind": kind, "learning_rate": rate})
     save()
     return {"config": config, "selected": selected, "runs": runs}
 
@@ -265,6 +262,23 @@ def _best_monitor(run: Mapping[str, Any], monitor: str) -> float:
     return min(row[monitor] for row in run["history"])
 
 
+def chosen_rates(runs: Sequence[Mapping[str, Any]], monitor: str) -> dict[tuple, float]:
+    """The learning rate each (setting, kind) searched its way to.
+
+    The rate of the search run (``phase == "search"``) that reached the lowest
+    ``monitor``; the first such run wins a tie. The one rule :func:`run_study` picks by
+    and :func:`study_table` reads by.
+    """
+    best: dict[tuple, Mapping[str, Any]] = {}
+    for run in runs:
+        if run["phase"] != "search":
+            continue
+        key = (run["setting"], run["kind"])
+        if key not in best or _best_monitor(run, monitor) < _best_monitor(best[key], monitor):
+            best[key] = run
+    return {key: run["learning_rate"] for key, run in best.items()}
+
+
 def _jsonable(value: Any) -> Any:
     """Tuples as lists, so that a config compares equal to the one read back from JSON."""
     if isinstance(value, dict):
@@ -295,7 +309,7 @@ def study_table(result: Mapping[str, Any]) -> Any:
 
     config = result["config"]
     task = TASKS[config["task"]]
-    chosen = {(row["setting"], row["kind"]): row["learning_rate"] for row in result["selected"]}
+    chosen = chosen_rates(result["runs"], config["monitor"])
     rows = []
     for run in result["runs"]:
         fixed = {key: value for key, value in run.items() if key != "history"}
@@ -331,7 +345,7 @@ def study_summary(result: Mapping[str, Any], metric: str | None = None) -> Any:
     metric = result["config"]["score"] if metric is None else metric
     chosen = table[table["selected"]]
     keys = ["setting", "kind"]
-    grouped = chosen.groupby(keys, sort=False)
+    grouped = chosen.groupby(keys, sort=False, dropna=False)
     summary = grouped.agg(
         learning_rate=("learning_rate", "first"), seeds=("seed", "size"),
         median=(metric, "median"), low=(metric, "min"), high=(metric, "max"),

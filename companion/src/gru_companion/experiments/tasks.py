@@ -512,8 +512,8 @@ TASKS: dict[str, Task] = {
         ),
         Task(
             "sunspots", "Forecast next year's sunspot number from windows of past years.",
-            _sunspots, {"windows": (5, 11, 22, 44), **SYNTHETIC_DESIGN, "budget": 1_000,
-                        "batch_size": 16},
+            _sunspots, {"windows": (5, 11, 22, 44), **SYNTHETIC_DESIGN, "max_epochs": 1_000,
+                        "budget": 1_000, "batch_size": 16},
             monitor="valid_mse", score="test_rmse",
             axis="windows", label="window={}", config=_sunspots_config,
         ),
