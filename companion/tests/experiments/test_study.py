@@ -124,3 +124,33 @@ def test_a_file_of_another_design_is_refused(sum_task, tmp_path):
 def test_a_bad_design_is_refused(sum_task, arguments, error, message):
     with pytest.raises(error, match=message):
         run_study("sum", show_progress=False, jit_compile=False, **arguments)
+
+
+def _table(values_by_kind, setting=10):
+    import pandas as pd
+
+    rows = [
+        {"setting": setting, "kind": kind, "seed": seed, "selected": True, "test_mse": value}
+        for kind, values in values_by_kind.items()
+        for seed, value in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_a_leader_is_clear_only_when_its_seeds_beat_the_others():
+    from gru_companion.experiments.study import leaders
+
+    apart = leaders(_table({"gru": [0.1, 0.2, 0.15, 0.12, 0.11],
+                            "lstm": [0.5, 0.6, 0.55, 0.7, 0.52]}), "test_mse")  # fmt: skip
+    (row,) = apart.to_dict("records")
+    assert row["leader"] == "gru" and row["clear"] and row["verdict"] == "GRU ahead"
+    assert row["p_value"] == pytest.approx(2 / 252)  # all 25 pairs one way: 2 / C(10, 5)
+    mixed = leaders(_table({"gru": [0.1, 0.6, 0.15, 0.52, 0.11],
+                            "lstm": [0.5, 0.2, 0.55, 0.7, 0.12]}), "test_mse")  # fmt: skip
+    assert mixed.verdict.tolist() == ["tie"] and not mixed.clear.iloc[0]
+    higher = leaders(_table({"gru": [1, 2, 3], "lstm": [4, 5, 6]}), "test_mse",
+                     lower_is_better=False)  # fmt: skip
+    assert higher.leader.tolist() == ["lstm"]
+    assert leaders(_table({"gru": [1.0]}), "test_mse").empty  # one kind so far: no verdict
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
+        leaders(_table({"gru": [1.0]}), "test_mse", alpha=1.5)

@@ -32,6 +32,8 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from gru_companion.analysis.budgets import units_for_budget
 from gru_companion.experiments.result_files import load_result, rounded_floats, write_result
 from gru_companion.experiments.tasks import OPTIMIZER, Task, task_of
@@ -354,3 +356,62 @@ def study_summary(result: Mapping[str, Any], metric: str | None = None) -> Any:
     if "solved" in chosen:
         summary.insert(2, "solved", grouped["solved"].sum().astype(int))
     return summary.reset_index()
+
+
+def leaders(table: Any, metric: str, *, lower_is_better: bool = True,
+            alpha: float = 0.05) -> Any:  # fmt: skip
+    """Per setting of a study: the best kind, and whether the seeds show it is better.
+
+    A kind leads with the best median over the seeds at its chosen rate. It is *clearly*
+    ahead when a two-sided Mann-Whitney U test (:func:`scipy.stats.mannwhitneyu`), which
+    compares the seeds' values by rank alone, rejects at level ``alpha`` that it scores
+    like each other kind; otherwise the comparison is a tie within the noise of the
+    seeds. With five seeds against five, the test can reject at 0.05 only when at most
+    two of the 25 pairs of seeds go the other way.
+
+    Parameters
+    ----------
+    table
+        A :func:`study_table`.
+    metric
+        The column compared (``"test_mse"``).
+    lower_is_better
+        ``True`` for errors and losses, ``False`` for accuracies.
+    alpha
+        The test's level, in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per setting with two kinds or more: ``leader`` (the kind), ``median``,
+        ``runner_up``, ``runner_up_median``, ``p_value`` (the largest of the leader's
+        tests against the others), ``clear`` (bool) and ``verdict`` ("GRU ahead" or
+        "tie").
+    """
+    import pandas as pd
+    from scipy.stats import mannwhitneyu
+
+    alpha = check_real("alpha", alpha)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    chosen = table[table["selected"]]
+    rows = []
+    for setting, part in chosen.groupby("setting", sort=False, dropna=False):
+        values = {kind: runs[metric].to_numpy() for kind, runs in part.groupby("kind", sort=False)}
+        if len(values) < 2:  # a setting still being run
+            continue
+        medians = {kind: float(np.median(v)) for kind, v in values.items()}
+        ranked = sorted(medians, key=medians.get, reverse=not lower_is_better)
+        leader, runner_up = ranked[0], ranked[1]
+        p_value = max(
+            float(mannwhitneyu(values[leader], values[other], alternative="two-sided").pvalue)
+            for other in ranked[1:]
+        )
+        clear = p_value < alpha
+        rows.append({
+            "setting": setting, "leader": leader, "median": medians[leader],
+            "runner_up": runner_up, "runner_up_median": medians[runner_up],
+            "p_value": p_value, "clear": clear,
+            "verdict": f"{kind_of(leader).name} ahead" if clear else "tie",
+        })  # fmt: skip
+    return pd.DataFrame(rows)

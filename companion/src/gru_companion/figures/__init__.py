@@ -11,4 +11,6 @@ In the order the book teaches them:
   its cell per step, stacked layers included.
 * :mod:`~gru_companion.figures.gate_traces`: gates, candidates and states of a sequence as
   heatmaps, from :func:`gru_companion.analysis.gate_probes.gate_traces`.
+* :mod:`~gru_companion.figures.studies`: a study's results, every seed a dot, the medians
+  a line per kind, the baselines and chance lines to beat.
 """
