@@ -415,3 +415,55 @@ def leaders(table: Any, metric: str, *, lower_is_better: bool = True,
             "verdict": f"{kind_of(leader).name} ahead" if clear else "tie",
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def study_report(
+    result: Mapping[str, Any], metric: str | None = None, *, lower_is_better: bool = True,
+    digits: int = 3,
+) -> str:  # fmt: skip
+    """A study as the text table the chapters print: one line per setting and kind.
+
+    Each line: the setting, the kind's book name, its chosen learning rate, how many seeds
+    solved the task (where it has a threshold), the median of ``metric`` with its range
+    over the seeds, the median epoch early stopping picked and the median epoch it
+    stopped at; after each setting, the :func:`leaders` verdict.
+
+    Parameters
+    ----------
+    result
+        A :func:`run_study` result.
+    metric
+        The measurement reported (default: the task's ``score``).
+    lower_is_better
+        How :func:`leaders` ranks the kinds.
+    digits
+        Decimals of the measurement.
+    """
+    metric = result["config"]["score"] if metric is None else metric
+    digits = check_positive_int("digits", digits + 1) - 1
+    summary = study_summary(result, metric)
+    verdicts = leaders(study_table(result), metric, lower_is_better=lower_is_better)
+    verdict_of = {_same(row["setting"]): row for row in verdicts.to_dict("records")}
+    solved = "solved" in summary
+    heading = f"{metric} median [range]"
+    lines = [f"{'setting':>7}  {'kind':9} {'rate':>6} {'solved':>6}  {heading:>30}  "
+             f"{'best':>4} {'stop':>4}"]  # fmt: skip
+    for setting, part in summary.groupby("setting", sort=False, dropna=False):
+        label = "-" if setting != setting or setting is None else str(setting)
+        for row in part.to_dict("records"):
+            count = f"{row['solved']}/{row['seeds']}" if solved else f"-/{row['seeds']}"
+            spread = (f"{row['median']:.{digits}f} [{row['low']:.{digits}f}, "
+                      f"{row['high']:.{digits}f}]")  # fmt: skip
+            lines.append(f"{label:>7}  {kind_of(row['kind']).book_name:9} "
+                         f"{row['learning_rate']:>6g} {count:>6}  {spread:>30}  "
+                         f"{row['best_epoch']:>4.0f} {row['stopped_epoch']:>4.0f}")  # fmt: skip
+            label = ""
+        verdict = verdict_of.get(_same(setting))
+        if verdict is not None:
+            lines.append(f"{'':>7}  -> {verdict['verdict']} (p = {verdict['p_value']:.3f})")
+    return "\n".join(lines)
+
+
+def _same(setting: Any) -> Any:
+    """A setting as a dictionary key (NaN, for a task without settings, as None)."""
+    return None if setting is None or setting != setting else setting
