@@ -154,3 +154,15 @@ def test_a_leader_is_clear_only_when_its_seeds_beat_the_others():
     assert leaders(_table({"gru": [1.0]}), "test_mse").empty  # one kind so far: no verdict
     with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
         leaders(_table({"gru": [1.0]}), "test_mse", alpha=1.5)
+
+
+def test_the_report_prints_each_kind_and_the_verdict(sum_task):
+    from gru_companion.experiments.study import study_report
+
+    result = run_study("sum", show_progress=False, jit_compile=False)
+    lines = study_report(result, digits=2).splitlines()
+    assert lines[0].split()[:4] == ["setting", "kind", "rate", "solved"]
+    assert lines[1].split()[0] == "3" and "2/2" in lines[1]
+    assert lines[-1].strip().startswith("-> ") and "(p = " in lines[-1]
+    with pytest.raises(ValueError, match="digits"):
+        study_report(result, digits=-1)
