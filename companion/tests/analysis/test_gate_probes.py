@@ -25,6 +25,7 @@ from gru_companion.scratch.activations import (
 )
 from gru_companion.scratch.gru import NumpyGRU  # noqa: E402
 from gru_companion.scratch.lstm import NumpyLSTM  # noqa: E402
+from gru_companion.scratch.peephole_lstm import NumpyPeepholeLSTM  # noqa: E402
 from gru_companion.scratch.simple_rnn import NumpySimpleRNN  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -124,6 +125,60 @@ def test_block_constant_keeps_float32():
     assert fixed.dtype == np.float32
     h0 = H0.astype(np.float32)
     assert np.array_equal(fixed(X.astype(np.float32), initial_state=h0), h0)
+
+
+def peephole_lstm(seed=4):
+    """An LSTM with peepholes large enough that a gate reading the cell visibly moves with it."""
+    layer = NumpyPeepholeLSTM.initialized(2, 4, seed=seed)
+    return NumpyPeepholeLSTM(*layer.get_weights()[:3], 5 * layer.peephole)
+
+
+def test_a_gate_with_a_peephole_fixed_is_constant_its_peephole_row_zeroed():
+    layer = peephole_lstm()
+    cell = 3 * C0  # a cell state the peepholes see
+    for gate in KINDS["peephole_lstm"].peepholes:  # i, f, o: every gate peeks
+        row = KINDS["peephole_lstm"].peepholes.index(gate)
+        fixed = with_gate_fixed(layer, gate, 0.25)
+        assert not fixed.peephole[row].any()
+        others = np.arange(3) != row
+        assert np.array_equal(fixed.peephole[others], layer.peephole[others])
+        traces = gate_traces(fixed, X, [H0, cell])
+        assert np.all(traces[gate] == sigmoid(np.array(gate_logit(0.25)))), gate
+        # with its peephole left open, the "fixed" gate would still move with the cell
+        peeking = NumpyPeepholeLSTM(*fixed.get_weights()[:3], layer.peephole)
+        assert np.ptp(gate_traces(peeking, X, [H0, cell])[gate]) > 1e-3, gate
+    candidate = with_block_constant(layer, "c", 0.5)  # the candidate has no peephole
+    assert np.array_equal(candidate.peephole, layer.peephole)
+    assert np.allclose(gate_traces(candidate, X, [H0, cell])["c_tilde"], np.tanh(0.5), atol=1e-15)
+
+
+def test_the_peephole_lstm_s_output_gate_controls_exposure():
+    shown = gate_traces(with_gate_fixed(peephole_lstm(), "o", 1.0), X, [H0, C0])
+    assert np.array_equal(shown["h"], np.tanh(shown["c"]))
+    forgetting = with_gate_fixed(with_gate_fixed(peephole_lstm(), "f", 0.0), "i", 0.0)
+    assert np.max(np.abs(forgetting(X, initial_state=[H0, C0]))) < 1e-15  # the cell stays 0
+
+
+def test_a_weight_the_kind_s_row_does_not_describe_is_refused():
+    class GRUWithAScale(NumpyGRU):
+        """A GRU keeping a further weight that its kind's row knows nothing of."""
+
+        extra_weights = ("scale",)
+
+        def __init__(self, kernel, recurrent_kernel, bias, scale, **flags):
+            super().__init__(kernel, recurrent_kernel, bias, **flags)
+            self.scale = scale
+
+    scaled = GRUWithAScale(*LAYERS[0].get_weights(), np.ones(4))
+    with pytest.raises(ValueError, match=r"weights \['scale'\].*cannot be held constant"):
+        with_gate_fixed(scaled, "z", 1.0)
+
+    class PeepholeLSTMWithoutItsPeephole(NumpyPeepholeLSTM):
+        extra_weights = ()
+
+    blind = PeepholeLSTMWithoutItsPeephole(*peephole_lstm().get_weights())
+    with pytest.raises(ValueError, match="keeps no weight 'peephole'"):
+        with_block_constant(blind, "c", 0.0)
 
 
 def test_gate_traces_match_the_run():

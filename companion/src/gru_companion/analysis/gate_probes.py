@@ -8,7 +8,10 @@ blocks of the kernel and the recurrent kernel are zero and its bias is set so th
 sigmoid gives a chosen constant. With the GRU's update gate held at 1, for example, the
 state is copied from step to step whatever the input. The gates of a kind are the
 :attr:`~gru_companion.kinds.Kind.sigmoid_gates` of its row in
-:data:`gru_companion.kinds.KINDS`.
+:data:`gru_companion.kinds.KINDS`. A gate that also reads the cell state through a
+peephole (:attr:`~gru_companion.kinds.Kind.peepholes`, the LSTM with peepholes) has its
+row of the weight ``peephole`` zeroed too, so that nothing but the bias reaches it; the
+layer's other weights are carried over unchanged.
 
 A gate "held at 1" is :math:`\sigma(40)`, which is exactly 1 in float32 and float64; a gate
 "held at 0" is :math:`\sigma(-40) \approx 4 \cdot 10^{-18}`, which lets through a fraction
@@ -79,25 +82,51 @@ def block_columns(layer: RecurrentLayer, block: str) -> slice:
     return slice(position * layer.units, (position + 1) * layer.units)
 
 
-def _rebuilt(
-    layer: RecurrentLayer, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray
-) -> RecurrentLayer:
+def _rebuilt(layer: RecurrentLayer, weights: list[np.ndarray]) -> RecurrentLayer:
+    """A layer of ``layer``'s class and settings holding ``weights`` (Keras's order, a bias)."""
     options = {
         key: value
         for key, value in layer.get_config().items()
         if key not in _LAYER_OPTIONS_NOT_IN_CONSTRUCTOR
     }
-    return type(layer)(kernel, recurrent_kernel, bias, **options)
+    return type(layer)(*weights, **options)
+
+
+def _peephole_row(layer: RecurrentLayer, block: str) -> int | None:
+    """The row of ``block`` in the layer's weight ``peephole``, or ``None`` if it has none.
+
+    Raises ``ValueError`` for a layer keeping a further weight that its kind's row does not
+    describe (whether it feeds ``block`` cannot be known, so the block could not be held
+    constant), or lacking the weight ``peephole`` its kind's peepholes are kept in.
+    """
+    peepholes = kind_of(layer.kind).peepholes
+    described = ("peephole",) if peepholes else ()
+    if peepholes and "peephole" not in layer.extra_weights:
+        raise ValueError(
+            f"the kind of a {layer.kind_name} has the peepholes {peepholes}, but the layer "
+            f"keeps no weight 'peephole' (its further weights: {layer.extra_weights})"
+        )
+    unknown = [name for name in layer.extra_weights if name not in described]
+    if unknown:
+        raise ValueError(
+            f"a {layer.kind_name} keeps the weights {unknown} beyond kernel, "
+            "recurrent_kernel and bias, which its kind's row does not describe (only a "
+            "kind's peepholes are known, as the weight 'peephole'): cannot tell whether "
+            f"they feed the block {block!r}, so it cannot be held constant"
+        )
+    return peepholes.index(block) if block in peepholes else None
 
 
 def with_block_constant(layer: RecurrentLayer, block: str, pre_activation: Any) -> RecurrentLayer:
     """A copy of ``layer`` whose ``block`` has a constant pre-activation.
 
     The block's columns of the kernel :math:`W` and of the recurrent kernel :math:`U`
-    become zero, its input bias becomes ``pre_activation`` and its recurrent bias
-    :math:`b'` (a GRU with ``reset_after=True``) zero. What the block computes before its
-    sigmoid or tanh is then ``pre_activation`` at every step, whatever the input and the
-    state. The other blocks, and the layer's flags, are unchanged.
+    become zero, its input bias becomes ``pre_activation``, its recurrent bias
+    :math:`b'` (a GRU with ``reset_after=True``) zero, and so does its peephole
+    :math:`V` (a gate of :attr:`~gru_companion.kinds.Kind.peepholes`: its row of the
+    weight ``peephole``). What the block computes before its sigmoid or tanh is then
+    ``pre_activation`` at every step, whatever the input and the states. The other
+    blocks, the other peepholes and the layer's flags are unchanged.
 
     Parameters
     ----------
@@ -119,10 +148,13 @@ def with_block_constant(layer: RecurrentLayer, block: str, pre_activation: Any) 
         If ``layer`` is not a NumPy recurrent layer, or ``pre_activation`` is neither a real
         number nor an array.
     ValueError
-        If ``block`` is not one of the layer's blocks, the layer has no bias, or
-        ``pre_activation`` is not finite or has the wrong shape.
+        If ``block`` is not one of the layer's blocks, the layer has no bias,
+        ``pre_activation`` is not finite or has the wrong shape, or the layer keeps a
+        further weight that its kind's row does not describe (whether it feeds the block
+        is unknown).
     """
     columns = block_columns(layer, block)
+    peephole_row = _peephole_row(layer, block)
     if not layer.use_bias:
         raise ValueError(
             f"with_block_constant needs a {layer.kind_name} with biases (use_bias=True): the "
@@ -144,7 +176,8 @@ def with_block_constant(layer: RecurrentLayer, block: str, pre_activation: Any) 
         )
     if not np.all(np.isfinite(value)):
         raise ValueError(f"pre_activation must be finite, got {pre_activation!r}")
-    kernel, recurrent_kernel, bias = (weight.copy() for weight in layer.get_weights())
+    # copies, in Keras's order: kernel, recurrent_kernel, bias, then the kind's further weights
+    kernel, recurrent_kernel, bias, *extra = layer.get_weights()
     kernel[:, columns] = 0.0
     recurrent_kernel[:, columns] = 0.0
     if bias.ndim == 2:  # GRU, reset_after=True: row 0 input bias b, row 1 recurrent bias b'
@@ -152,7 +185,9 @@ def with_block_constant(layer: RecurrentLayer, block: str, pre_activation: Any) 
         bias[1, columns] = 0.0
     else:
         bias[columns] = value
-    return _rebuilt(layer, kernel, recurrent_kernel, bias)
+    if peephole_row is not None:  # the gate no longer peeks at the cell state
+        extra[layer.extra_weights.index("peephole")][peephole_row] = 0.0
+    return _rebuilt(layer, [kernel, recurrent_kernel, bias, *extra])
 
 
 def gate_logit(value: Any) -> float:
@@ -194,8 +229,9 @@ def gate_logit(value: Any) -> float:
 def with_gate_fixed(layer: RecurrentLayer, gate: str, value: Any) -> RecurrentLayer:
     r"""A copy of ``layer`` in which ``gate`` equals ``value`` at every step, for every unit.
 
-    The gate's weights are zeroed and its bias set to :func:`gate_logit` of ``value``
-    (see :func:`with_block_constant`). ``value=1`` gives a gate of exactly 1;
+    The gate's weights (its peephole too, if it has one) are zeroed and its bias set to
+    :func:`gate_logit` of ``value`` (see :func:`with_block_constant`). ``value=1`` gives
+    a gate of exactly 1;
     ``value=0`` a gate of about :math:`4 \cdot 10^{-18}`.
 
     Parameters
@@ -221,8 +257,9 @@ def with_gate_fixed(layer: RecurrentLayer, gate: str, value: Any) -> RecurrentLa
         If ``layer`` is not a NumPy recurrent layer or ``value`` not a number.
     ValueError
         If ``gate`` is not a sigmoid gate of the layer (a candidate block, or a
-        SimpleRNN, which has no gates), ``value`` is outside [0, 1], or the layer has no
-        bias.
+        SimpleRNN, which has no gates), ``value`` is outside [0, 1], the layer has no
+        bias, or it keeps a weight its kind's row does not describe (see
+        :func:`with_block_constant`).
 
     Examples
     --------
