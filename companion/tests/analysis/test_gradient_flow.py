@@ -12,8 +12,10 @@ from gru_companion.analysis.gradient_flow import (
     path_statistics,
     state_jacobian_norms,
 )
+from gru_companion.keras.cells import keras_layer
 from gru_companion.kinds import CORE, KINDS
 from gru_companion.scratch.gru import NumpyGRU
+from gru_companion.scratch.peephole_lstm import NumpyPeepholeLSTM
 
 
 def finite_difference_jacobian(layer, x, states, t, eps=1e-6):
@@ -51,6 +53,21 @@ def test_norms_equal_finite_difference_jacobians(kind):
         jacobian = finite_difference_jacobian(layer, x, states, t)
         assert abs(norms[0, t] - np.linalg.norm(jacobian, ord=2)) < 1e-7, t
     assert abs(norms[0, -1] - 1) < 1e-12  # dh_T/dh_T is the identity
+
+
+def test_norms_of_the_peephole_lstm_equal_finite_difference_jacobians():
+    # random peepholes (Keras starts them at 0): the Jacobians go through them
+    layer = NumpyPeepholeLSTM.initialized(2, 3, seed=1)
+    layer = NumpyPeepholeLSTM(*layer.get_weights()[:3], 5 * layer.peephole)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1, 5, 2))
+    states = [rng.normal(size=(1, 3)) for _ in layer.state_names]
+    norms = state_jacobian_norms(layer, x, states)
+    for t in range(6):
+        jacobian = finite_difference_jacobian(layer, x, states, t)
+        assert abs(norms[0, t] - np.linalg.norm(jacobian, ord=2)) < 1e-7, t
+    closed = NumpyPeepholeLSTM(*layer.get_weights()[:3], np.zeros((3, 3)))
+    assert not np.allclose(norms, state_jacobian_norms(closed, x, states))
 
 
 def test_flags_of_the_layer_are_ignored():
@@ -92,6 +109,28 @@ def test_keras_initialization_of_the_simplified_cells(kind):
     np.testing.assert_array_equal(layer.bias, np.repeat(expected, 3))
 
 
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_keras_initialization_is_what_keras_builds_for_every_kind(kind):
+    """Biases and further weights (the peepholes) as a new Keras layer of the kind has them."""
+    ours = keras_initialized(kind, 2, 3, seed=0)
+    fresh = keras_layer(kind, 3, dtype="float64")
+    fresh.build((None, None, 2))
+    theirs = fresh.get_weights()
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs]
+    for mine, keras_weight in zip(ours.get_weights()[2:], theirs[2:], strict=True):
+        np.testing.assert_array_equal(mine, keras_weight)
+
+
+def test_keras_initialization_of_the_peephole_lstm():
+    layer = keras_initialized("peephole_lstm", 2, 4, seed=0)
+    assert isinstance(layer, NumpyPeepholeLSTM)
+    np.testing.assert_array_equal(layer.bias, np.repeat([0.0, 1.0, 0.0, 0.0], 4))
+    assert layer.peephole.shape == (3, 4) and not layer.peephole.any()
+    lstm = keras_initialized("lstm", 2, 4, seed=0)  # the same draws as the LSTM's
+    np.testing.assert_array_equal(layer.kernel, lstm.kernel)
+    np.testing.assert_array_equal(layer.recurrent_kernel, lstm.recurrent_kernel)
+
+
 def test_path_statistics():
     x = np.random.default_rng(0).normal(size=(2, 5, 2))
     assert set(path_statistics(keras_initialized("gru", 2, 3), x)) == {
@@ -100,3 +139,12 @@ def test_path_statistics():
     rnn = path_statistics(keras_initialized("simple_rnn", 2, 3), x)
     assert 0 < rnn["mean_tanh_derivative"] <= 1 and abs(rnn["recurrent_norm"] - 1) < 1e-12
     assert 0 < path_statistics(keras_initialized("lstm", 2, 3), x)["mean_forget_gate"] < 1
+
+
+@pytest.mark.parametrize("kind", ["cifg", "peephole_lstm"])
+def test_path_statistics_of_the_lstm_family_read_the_forget_gate(kind):
+    x = np.random.default_rng(0).normal(size=(2, 5, 2))
+    stats = path_statistics(keras_initialized(kind, 2, 3), x)
+    assert set(stats) == {"mean_forget_gate", "fraction_forget_gate_above_0.9",
+                          "log10_best_unit_product"}  # fmt: skip
+    assert 0.5 < stats["mean_forget_gate"] < 1  # its bias starts at 1

@@ -43,17 +43,25 @@ def _forget_block(row: Kind) -> int | None:
     """The position of the block whose bias Keras starts at 1, or ``None``.
 
     Keras's ``LSTM`` starts its forget gate's bias at 1 (``unit_forget_bias=True``), and so
-    do the course's cells that tie an LSTM's weights: the block named ``"f"`` of the LSTM
-    and of every kind with ``ties == "lstm"``.
+    do the course's cells of the LSTM family: the sigmoid gate named ``"f"`` of every kind
+    that carries a cell state ``c`` (the LSTM, the coupled-gate LSTM, the LSTM with
+    peepholes). The MGU's ``"f"`` gates a state ``h`` alone, and starts at 0.
     """
-    if "lstm" in (row.key, row.ties) and "f" in row.blocks:
+    if "c" in row.states and "f" in row.sigmoid_gates:
         return row.blocks.index("f")
     return None
 
 
-#: The gate that sets the additive path of each kind that has one, and its role, for
-#: :func:`path_statistics`: the GRU's update gate z, the LSTM's forget gate f.
-_ADDITIVE_PATH_GATE = {"gru": ("z", "update"), "lstm": ("f", "forget")}
+#: The GRU's gate that sets its additive path, and its role, for :func:`path_statistics`
+#: (the LSTM family's forget gate f is found from the rows, by :func:`_forget_block`).
+_ADDITIVE_PATH_GATE = {"gru": ("z", "update")}
+
+
+def _additive_path_gate(row: Kind) -> tuple[str, str] | None:
+    """The gate that sets a kind's additive path and its role, or ``None`` (the tanh RNN)."""
+    if _forget_block(row) is not None:
+        return "f", "forget"
+    return _ADDITIVE_PATH_GATE.get(row.key)
 
 
 def keras_initialized(
@@ -62,10 +70,14 @@ def keras_initialized(
     """A float64 NumPy layer of any kind, initialised as Keras initialises its twin.
 
     Kernel Glorot-uniform, recurrent kernel orthogonal, biases zero, except the forget
-    gate's biases in the LSTM family (the LSTM and the coupled-gate LSTM), which Keras sets
-    to 1 (``unit_forget_bias=True``). A GRU gets Keras 3's two bias rows
-    (``reset_after=True``). (The layers' own ``initialized`` draws small random biases
-    instead, which suits tests, not experiments about initialisation.)
+    gate's biases in the LSTM family (the kinds with a cell state and a gate ``"f"``:
+    the LSTM, the coupled-gate LSTM, the LSTM with peepholes), which Keras sets to 1
+    (``unit_forget_bias=True``). A GRU gets Keras 3's two bias rows
+    (``reset_after=True``). A kind's further weights
+    (:attr:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.extra_weights`, the
+    LSTM's peepholes) start at zero, as the course's Keras cells start them. (The layers'
+    own ``initialized`` draws small random biases and peepholes instead, which suits
+    tests, not experiments about initialisation.)
 
     Parameters
     ----------
@@ -90,7 +102,11 @@ def keras_initialized(
     forget = _forget_block(row)
     if forget is not None:
         bias[..., forget * units : (forget + 1) * units] = 1.0
-    return cls(kernel, recurrent_kernel, bias)
+    extra = []
+    if cls.extra_weights:  # their shapes, from a layer the kind draws with its own generator
+        drawn = cls.initialized(features, units, seed=0, use_bias=False)
+        extra = [np.zeros_like(getattr(drawn, name)) for name in cls.extra_weights]
+    return cls(kernel, recurrent_kernel, bias, *extra)
 
 
 def state_jacobian_norms(
@@ -123,7 +139,9 @@ def state_jacobian_norms(
     n = layer.units
     options = {**layer._options(), "return_sequences": False, "return_state": False}
     options["go_backwards"] = False
-    forward = type(layer)(layer.kernel, layer.recurrent_kernel, layer.bias, **options)
+    weights = [getattr(layer, name) for name in ("kernel", "recurrent_kernel", "bias")]
+    weights += [getattr(layer, name) for name in layer.extra_weights]  # the peepholes, ...
+    forward = type(layer)(*weights, **options)
     states = forward.check_states(initial_state, batch)
     # one copy of each sequence per unit i of h_T, seeded with the unit vector e_i
     repeated = np.repeat(inputs, n, axis=0)
@@ -177,7 +195,8 @@ def path_statistics(layer: RecurrentLayer, inputs: np.ndarray) -> dict[str, floa
     - GRU: the Jacobian is :math:`\mathrm{diag}(z_t)` plus terms through the gates and
       the candidate: ``mean_update_gate`` (the mean of :math:`z_t`) and
       ``fraction_update_gate_above_0.9``.
-    - LSTM: the cell's own path is :math:`\mathrm{diag}(f_t)`: ``mean_forget_gate`` and
+    - LSTM (and the rest of its family: the coupled-gate LSTM, the LSTM with peepholes):
+      the cell's own path is :math:`\mathrm{diag}(f_t)`: ``mean_forget_gate`` and
       ``fraction_forget_gate_above_0.9``.
 
     And for the GRU and the LSTM, ``log10_best_unit_product``: the gate multiplied along
@@ -201,7 +220,7 @@ def path_statistics(layer: RecurrentLayer, inputs: np.ndarray) -> dict[str, floa
         per_unit = np.mean(np.sum(np.log10(factors), axis=0), axis=0)
         return float(per_unit.max())
 
-    gate = _ADDITIVE_PATH_GATE.get(layer.kind)
+    gate = _additive_path_gate(kind_of(layer.kind))
     if gate is not None:
         block, role = gate
         values = np.stack([cache[block] for cache in caches])
