@@ -14,6 +14,7 @@ from gru_companion.learning.gradient_check import (
 )
 from gru_companion.scratch.gru import NumpyGRU
 from gru_companion.scratch.lstm import NumpyLSTM
+from gru_companion.scratch.peephole_lstm import NumpyPeepholeLSTM
 from gru_companion.scratch.recurrent_layer import StepGradients
 from gru_companion.scratch.simple_rnn import NumpySimpleRNN
 
@@ -22,6 +23,7 @@ LAYERS = {
     "lstm": lambda **f: NumpyLSTM.initialized(3, 4, seed=1, **f),
     "gru": lambda **f: NumpyGRU.initialized(3, 4, seed=1, **f),
     "gru_reset_before": lambda **f: NumpyGRU.initialized(3, 4, seed=1, reset_after=False, **f),
+    "peephole_lstm": lambda **f: NumpyPeepholeLSTM.initialized(3, 4, seed=1, **f),
 }
 
 
@@ -42,7 +44,7 @@ def test_layer_gradients_pass_the_check(kind, flags):
     initial_state = [rng.normal(size=(2, 4)) for _ in layer.state_names]
     weights = [w.copy() for w in layer.get_weights()]
     errors = check_layer_gradients(layer, x, initial_state, seed=3)
-    expected = {"kernel", "recurrent_kernel", "inputs"} | {
+    expected = {"kernel", "recurrent_kernel", "inputs", *layer.extra_weights} | {
         f"initial_state[{name}]" for name in layer.state_names
     }
     if layer.use_bias:
@@ -71,6 +73,27 @@ def test_the_check_catches_a_missing_term():
     errors = caught.value.errors
     assert errors["initial_state[h]"] > 0.1 and errors["recurrent_kernel"] > 1e-3
     assert "initial_state[h]" in str(caught.value)
+
+
+class PeepholeLSTMWithoutThePeepholeGradient(NumpyPeepholeLSTM):
+    """A peephole LSTM whose backward pass forgets the output gate's peephole gradient."""
+
+    def step_backward(self, d_states, cache):
+        right = super().step_backward(d_states, cache)
+        (d_peephole,) = right.extra_weights
+        wrong = d_peephole * np.array([[1.0], [1.0], [0.0]])
+        return right._replace(extra_weights=(wrong,))
+
+
+def test_the_check_catches_a_wrong_gradient_of_a_further_weight():
+    right = NumpyPeepholeLSTM.initialized(3, 4, seed=1)
+    layer = PeepholeLSTMWithoutThePeepholeGradient(*right.get_weights())
+    x = np.random.default_rng(2).normal(size=(2, 4, 3))
+    with pytest.raises(GradientCheckError, match="peephole") as caught:
+        check_layer_gradients(layer, x)
+    errors = caught.value.errors
+    assert errors["peephole"] > 0.01
+    assert max(e for name, e in errors.items() if name != "peephole") < 1e-6
 
 
 def test_the_check_catches_a_slightly_wrong_gradient():

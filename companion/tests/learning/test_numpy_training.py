@@ -31,6 +31,7 @@ from gru_companion.learning.training import History, batches, fit
 from gru_companion.scratch.dense import NumpyDense
 from gru_companion.scratch.gru import NumpyGRU
 from gru_companion.scratch.lstm import NumpyLSTM
+from gru_companion.scratch.peephole_lstm import NumpyPeepholeLSTM
 
 RNG = np.random.default_rng(0)
 
@@ -273,6 +274,29 @@ def test_numpy_gru_and_keras_gru_train_step_for_step_alike(reset_after):
     for mine, theirs in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
     assert history.step_losses[-1] < history.step_losses[0]
+
+
+def test_numpy_peephole_lstm_and_its_keras_twin_train_step_for_step_alike():
+    x, y = memory_task(count=32)
+    model = SequenceModel(NumpyPeepholeLSTM.initialized(2, 3, seed=3),
+                          NumpyDense.initialized(3, 1, seed=3))  # fmt: skip
+    assert list(model.parameters()) == [
+        "recurrent/kernel", "recurrent/recurrent_kernel", "recurrent/bias", "recurrent/peephole",
+        "readout/kernel", "readout/bias",
+    ]  # fmt: skip
+    assert model.parameters()["recurrent/peephole"] is model.recurrent.peephole  # not a copy
+    twin = model.to_keras()
+    keras_loss = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
+    twin.compile(optimizer=keras.optimizers.Adam(0.05), loss=keras_loss, jit_compile=False)
+    keras_losses = [float(twin.train_on_batch(xb, yb)) for xb, yb in batches(x, y, 16)]
+    start = model.recurrent.peephole.copy()
+    history = fit(model, BernoulliNLL(), Adam(0.05, like_keras=True), x, y, epochs=1,
+                  batch_size=16)  # fmt: skip
+    assert not np.array_equal(start, model.recurrent.peephole)  # the optimizer moved it
+    # Keras's train_on_batch reports the loss before its step, as fit's step losses
+    np.testing.assert_allclose(history.step_losses, keras_losses, rtol=0, atol=1e-6)
+    for mine, theirs in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
 
 
 def test_fit_reports_the_epoch_losses_keras_fit_reports():

@@ -221,14 +221,15 @@ def check_layer_gradients(
     :math:`L = \sum R \odot \text{output} + \sum_s S_s \odot \text{state}_s` (the states
     only with ``return_state``), whose gradient with respect to the outputs is the random
     :math:`R, S_s`: every output entry gets its own weight, so a gradient routed to the
-    wrong step or unit shows. Checked are each weight, the inputs and each initial state.
+    wrong step or unit shows. Checked are each weight (a kind's further weights too, such
+    as the peepholes of an LSTM with peepholes), the inputs and each initial state.
 
     Parameters
     ----------
     layer
         A float64 NumPy recurrent layer with a backward pass (``NumpySimpleRNN``,
-        ``NumpyLSTM``, ``NumpyGRU``; its weights are perturbed in place during the check,
-        and restored).
+        ``NumpyLSTM``, ``NumpyGRU``, ``NumpyPeepholeLSTM``, ...; its weights are perturbed
+        in place during the check, and restored).
     inputs
         Float64 inputs (batch, time, features). Not changed (a copy is perturbed).
     initial_state
@@ -242,7 +243,9 @@ def check_layer_gradients(
     -------
     dict
         The relative errors, by name: ``kernel``, ``recurrent_kernel``, ``bias`` (if the
-        layer has one), ``inputs``, and ``initial_state[h]`` (and ``initial_state[c]``).
+        layer has one), each further weight of the layer's
+        :attr:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.extra_weights`
+        (``peephole``), ``inputs``, and ``initial_state[h]`` (and ``initial_state[c]``).
 
     Raises
     ------
@@ -275,10 +278,9 @@ def check_layer_gradients(
         return float(total)
 
     gradients = layer.backward(forward, r_output, r_states)
-    arrays = {"kernel": layer.kernel, "recurrent_kernel": layer.recurrent_kernel}
-    analytic = {"kernel": gradients.kernel, "recurrent_kernel": gradients.recurrent_kernel}
-    if layer.bias is not None:
-        arrays["bias"], analytic["bias"] = layer.bias, gradients.bias
+    weights = ("kernel", "recurrent_kernel", "bias", *layer.extra_weights)
+    arrays = {name: getattr(layer, name) for name in weights if getattr(layer, name) is not None}
+    analytic = gradients.weights()  # the same names: the bias only if there is one
     arrays["inputs"], analytic["inputs"] = x, gradients.inputs
     for name, state, gradient in zip(
         layer.state_names, states, gradients.initial_states, strict=True

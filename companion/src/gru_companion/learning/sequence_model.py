@@ -10,7 +10,9 @@ layer's output, from which :meth:`~gru_companion.scratch.recurrent_layer.Recurre
 runs backpropagation through time.
 
 Its parameters are a dictionary of the arrays the layers compute with, named
-``"recurrent/kernel"``, ``"recurrent/recurrent_kernel"``, ``"recurrent/bias"``,
+``"recurrent/kernel"``, ``"recurrent/recurrent_kernel"``, ``"recurrent/bias"``, then the
+recurrent layer's further weights (``"recurrent/peephole"`` for an LSTM with peepholes,
+:attr:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.extra_weights`),
 ``"readout/kernel"``, ``"readout/bias"``: an optimizer
 (:mod:`gru_companion.learning.optimizers`) updates them in place.
 """
@@ -52,7 +54,9 @@ class SequenceModel:
     Parameters
     ----------
     recurrent
-        A ``NumpySimpleRNN``, ``NumpyLSTM`` or ``NumpyGRU`` with ``return_state=False``.
+        A NumPy recurrent layer of any kind with a backward pass (``NumpySimpleRNN``,
+        ``NumpyLSTM``, ``NumpyGRU``, ``NumpyPeepholeLSTM``, ...) with
+        ``return_state=False``.
     readout
         A ``NumpyDense`` reading the recurrent layer's units, in the same dtype.
 
@@ -94,15 +98,17 @@ class SequenceModel:
         return self.recurrent.dtype
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """The arrays the layers compute with (not copies), by name, in Keras's order."""
+        """The arrays the layers compute with (not copies), by name, in Keras's order.
+
+        The recurrent layer's ``kernel``, ``recurrent_kernel``, ``bias`` (if it has one)
+        and further weights (its ``extra_weights``), then the read-out's; the names of its
+        gradients in :meth:`backward`.
+        """
+        names = ("kernel", "recurrent_kernel", "bias", *self.recurrent.extra_weights)
         params = {
-            f"recurrent/{name}": weight
-            for name, weight in (
-                ("kernel", self.recurrent.kernel),
-                ("recurrent_kernel", self.recurrent.recurrent_kernel),
-                ("bias", self.recurrent.bias),
-            )
-            if weight is not None
+            f"recurrent/{name}": getattr(self.recurrent, name)
+            for name in names
+            if getattr(self.recurrent, name) is not None
         }
         params["readout/kernel"] = self.readout.kernel
         if self.readout.bias is not None:
