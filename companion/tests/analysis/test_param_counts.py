@@ -20,7 +20,9 @@ from gru_companion.analysis.param_counts import (
     simple_rnn_params,
     spec_from_keras_layer,
 )
+from gru_companion.keras.cells import keras_layer
 from gru_companion.keras.seed_model import SEED_LAYERS, build_seed_model
+from gru_companion.kinds import KINDS
 
 sizes = st.integers(min_value=1, max_value=40)
 recurrent_kinds = st.sampled_from(["simple_rnn", "lstm", "gru"])
@@ -191,6 +193,52 @@ def test_explain_rejects_non_models():
 def test_unknown_layer_with_parameters_is_named():
     model = keras.Sequential([keras.Input(shape=(5, 3)), keras.layers.Conv1D(2, 3)])
     with pytest.raises(ValueError, match="unknown layer .*Conv1D"):
+        explain_model(model)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_explain_model_counts_every_kind_as_its_keras_layer_holds_it(kind):
+    """Keras's own classes, and the course's cells run by keras.layers.RNN (peepholes too)."""
+    model = keras.Sequential([keras.Input((None, 5)),
+                              keras_layer(kind, 3, return_sequences=True, name="one"),
+                              keras.layers.Bidirectional(keras_layer(kind, 2), name="two"),
+                              keras.layers.Dense(1)])  # fmt: skip
+    report = explain_model(model)
+    assert [row.count for row in report.rows] == [
+        recurrent_params(kind, 5, 3).count,
+        2 * recurrent_params(kind, 3, 2).count,
+        4 + 1,
+    ]
+    assert report.mismatches == [] and report.total == model.count_params()
+    assert report.rows[0].layer == KINDS[kind].name
+
+
+def test_explain_model_counts_keras_s_cells_run_by_rnn():
+    model = keras.Sequential([
+        keras.Input((None, 4)),
+        keras.layers.RNN(keras.layers.GRUCell(3, reset_after=False), return_sequences=True),
+        keras.layers.RNN(keras.layers.LSTMCell(2, use_bias=False)),
+    ])  # fmt: skip
+    report = explain_model(model)
+    assert [row.count for row in report.rows] == [
+        gru_params(4, 3, reset_after=False).count,
+        lstm_params(3, 2, use_bias=False).count,
+    ]
+    assert report.mismatches == []
+
+
+def test_explain_model_names_an_unknown_cell():
+    class Doubling(keras.layers.Layer):
+        state_size = 2
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 2), name="kernel")
+
+        def call(self, inputs, states):
+            return 2 * states[0] + inputs @ self.kernel, [2 * states[0]]
+
+    model = keras.Sequential([keras.Input((3, 4)), keras.layers.RNN(Doubling(), name="twice")])
+    with pytest.raises(ValueError, match="unknown cell of class Doubling in the RNN layer 'twice'"):
         explain_model(model)
 
 

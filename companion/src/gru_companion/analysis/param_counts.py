@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gru_companion.kinds import KINDS, by_keras_layer, kind_of
+from gru_companion.kinds import KINDS, Kind, by_keras_layer, kind_of
 from gru_companion.validation import check_bool, check_choice, check_positive_int
 
 #: Layers that are not recurrent but that :func:`count_layer` knows.
@@ -418,11 +418,29 @@ class ModelReport:
         return self.to_text()
 
 
+def _kind_of_cell(cell: Any) -> Kind | None:
+    """The kind a recurrent cell computes, read without Keras, or ``None``.
+
+    A course cell (:class:`~gru_companion.keras.cells.KerasOpsCell`) names its kind in
+    its attribute ``kind``; a cell Keras ships is named after its layer
+    (``keras.layers.GRUCell`` computes what ``keras.layers.GRU`` does).
+    """
+    key = getattr(cell, "kind", None)
+    if isinstance(key, str) and key in KINDS:
+        return KINDS[key]
+    class_name = type(cell).__name__
+    return by_keras_layer(class_name.removesuffix("Cell")) if class_name.endswith("Cell") else None
+
+
 def spec_from_keras_layer(layer: Any) -> LayerSpec | None:
     """Describe a Keras layer as a :class:`LayerSpec`, or ``None`` if it has no parameters.
 
     Only the layer's configuration is read (never its weights), so the count derived from
-    the spec is an independent check of Keras's.
+    the spec is an independent check of Keras's. A recurrent layer is a class Keras ships
+    (``keras.layers.GRU``, ...), or a ``keras.layers.RNN`` running a cell of a kind: one
+    of the course's cells (:mod:`gru_companion.keras.cells`, whose attribute ``kind``
+    names it) or a cell Keras ships (``keras.layers.GRUCell``, ...); a ``Bidirectional``
+    wrapper holds one of these.
 
     Raises
     ------
@@ -432,6 +450,10 @@ def spec_from_keras_layer(layer: Any) -> LayerSpec | None:
     other_layers = {"Embedding": "embedding", "Dense": "dense"}
     class_name = type(layer).__name__
     recurrent = by_keras_layer(class_name)
+    config_source = layer
+    if class_name == "RNN":  # keras.layers.RNN: the cell says the kind and holds the settings
+        recurrent = _kind_of_cell(layer.cell)
+        config_source = layer.cell
     if class_name == "Bidirectional":
         inner = spec_from_keras_layer(layer.forward_layer)
         if inner is None or inner.kind not in KINDS:
@@ -451,15 +473,25 @@ def spec_from_keras_layer(layer: Any) -> LayerSpec | None:
             return None
         keras_layers = [kind.keras_layer for kind in KINDS.values() if kind.keras_layer]
         known = ", ".join([*other_layers, *keras_layers, "Bidirectional"])
-        raise ValueError(f"unknown layer {layer.name!r} of class {class_name}; known: {known}")
-    config = layer.get_config()
+        if class_name == "RNN":
+            cell = type(layer.cell).__name__
+            raise ValueError(
+                f"unknown cell of class {cell} in the RNN layer {layer.name!r}: known are "
+                "the course's cells (whose attribute kind is a key of KINDS) and the cells "
+                f"of {', '.join(keras_layers)}"
+            )
+        raise ValueError(
+            f"unknown layer {layer.name!r} of class {class_name}; known: {known}, and RNN "
+            "running a cell of a kind"
+        )
+    config = config_source.get_config()
     kind = recurrent.key if recurrent is not None else other_layers[class_name]
     if kind == "embedding":
         return LayerSpec(kind, config["output_dim"])
     return LayerSpec(
         kind,
         config["units"],
-        use_bias=config["use_bias"],
+        use_bias=config.get("use_bias", True),  # the course's cells always have a bias
         reset_after=config.get("reset_after", True),
     )
 
@@ -468,8 +500,10 @@ def explain_model(model: Any) -> ModelReport:
     """Derive a built Keras model's parameter count layer by layer and check it.
 
     Each layer's input width is read from the model's graph, its options from its
-    configuration; the count is then computed with this module's formulas and set beside
-    the layer's own ``count_params()``.
+    configuration (a ``keras.layers.RNN``'s from its cell's: any kind of
+    :data:`~gru_companion.kinds.KINDS`, see :func:`spec_from_keras_layer`); the count is
+    then computed with this module's formulas (:func:`recurrent_params` for a recurrent
+    layer, peepholes included) and set beside the layer's own ``count_params()``.
 
     Parameters
     ----------
