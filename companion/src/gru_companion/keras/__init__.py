@@ -19,6 +19,10 @@ order the book meets them:
 * :mod:`~gru_companion.keras.practice`: what ``keras.layers.GRU``'s flags do (masks and
   padding, stateful runs in chunks, copies with changed settings, dropout masks).
 * :mod:`~gru_companion.keras.cudnn`: when ``keras.layers.GRU`` runs the fused cuDNN kernel.
+* :mod:`~gru_companion.keras.backends`: one layer on TensorFlow, JAX and PyTorch: Keras's
+  own gradients on each (``keras_gradients``), a fresh process per backend
+  (``run_on_backend``), how far their outputs lie apart (``backend_differences``), and
+  which code each runs (``EXECUTION_PATHS``).
 
 Importing this package imports nothing; each module imports Keras itself.
 """
