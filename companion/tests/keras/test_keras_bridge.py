@@ -70,21 +70,27 @@ def cases(draw):
     }
 
 
+def case_layer(kind, case, *, cached=True):
+    """The Keras layer of a :func:`cases` case (a fresh one unless ``cached``)."""
+    make = keras_layer if cached else keras_layer.__wrapped__
+    return make(kind, case["units"], case["features"], case["dtype"], case["use_bias"],
+                case["sequences"], case["state"], case["backwards"])  # fmt: skip
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 @settings(max_examples=40)
 @given(case=cases())
 def test_twin_computes_what_keras_computes(kind, case):
+    assert_twin_computes_what_keras_computes(kind, case_layer(kind, case), case)
+
+
+def assert_twin_computes_what_keras_computes(kind, layer, case, tolerance=None, call=None):
+    """With random weights, ``from_keras(layer)`` returns what ``layer`` returns, to
+    ``tolerance`` (default: :data:`TOLERANCE` of the case's dtype); ``call(layer, x,
+    initial_state)`` calls the layer (default: ``layer(x, initial_state=initial_state)``).
+    The same proof runs on the JAX backend too (``equality_on_backend.py``)."""
     dtype = case["dtype"]
-    layer = keras_layer(
-        kind,
-        case["units"],
-        case["features"],
-        dtype,
-        case["use_bias"],
-        case["sequences"],
-        case["state"],
-        case["backwards"],
-    )
+    tolerance = TOLERANCE[dtype] if tolerance is None else tolerance
     rng = np.random.default_rng(case["seed"])
     scale = case["scale"]
     # Random non-zero weights everywhere, biases included.
@@ -97,7 +103,10 @@ def test_twin_computes_what_keras_computes(kind, case):
         shape = (case["batch"], case["units"])
         initial = [rng.normal(size=shape).astype(dtype) for _ in range(n_states)]
 
-    expected = as_list(layer(x, initial_state=initial))
+    if call is None:
+        expected = as_list(layer(x, initial_state=initial))
+    else:
+        expected = as_list(call(layer, x, initial))
     twin = from_keras(layer)
     got = as_list(twin(x, initial_state=initial))
 
@@ -106,7 +115,7 @@ def test_twin_computes_what_keras_computes(kind, case):
     for g, e in zip(got, expected, strict=True):
         assert g.dtype == e.dtype == np.dtype(dtype)
         assert g.shape == e.shape
-        assert np.max(np.abs(g - e)) <= TOLERANCE[dtype]
+        assert np.max(np.abs(g - e)) <= tolerance
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

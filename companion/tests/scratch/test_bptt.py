@@ -4,7 +4,9 @@ For random layers (SimpleRNN, LSTM, GRU with and without ``reset_after``), flags
 non-zero initial states and a random linear loss of everything the Keras layer returns,
 ``RecurrentLayer.backward`` gives the gradients ``tf.GradientTape`` gives for the Keras
 layer with the same weights: for every weight, the inputs and the initial states, to a
-relative error of 1e-8 in float64 (they agree to about 1e-15).
+relative error of 1e-8 in float64 (they agree to about 1e-15). The random configurations
+(:func:`gradient_cases`) and the comparison (:func:`assert_same_gradients`) serve the same
+proof on the JAX backend too (``companion/tests/keras/equality_on_backend.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gru_companion.keras.bridge import tape_gradients, to_keras
+from gru_companion.keras.backends import keras_gradients
+from gru_companion.keras.bridge import to_keras
 from gru_companion.learning.gradient_check import relative_error
 from gru_companion.scratch.gru import NumpyGRU, gru_step
 from gru_companion.scratch.lstm import NumpyLSTM
@@ -44,15 +47,18 @@ def numpy_gradients(layer, x, initial_state, r_output, r_states):
     return named
 
 
-def assert_same_gradients(layer, x, initial_state, seed):
+def assert_same_gradients(layer, x, initial_state, seed, *, tolerance=TOLERANCE, keras_layer=None):
+    """Our gradients equal Keras's (``keras_gradients``: a tape on TensorFlow, jax.grad on JAX)
+    for the Keras layer ``keras_layer`` (default: ``to_keras(layer)``)."""
     rng = np.random.default_rng(seed)
     output = layer(x, initial_state)
     output = output[0] if layer.return_state else output
     r_output = rng.normal(size=output.shape)
     r_states = [rng.normal(size=s.shape) for s in initial_state]
     ours = numpy_gradients(layer, x, initial_state, r_output, r_states)
-    theirs = tape_gradients(to_keras(layer), x, initial_state, r_output,
-                            r_states if layer.return_state else None)  # fmt: skip
+    keras_layer = to_keras(layer) if keras_layer is None else keras_layer
+    theirs = keras_gradients(keras_layer, x, initial_state, r_output,
+                             r_states if layer.return_state else None)  # fmt: skip
     assert ours.keys() == theirs.keys()
     for name in ours:
         pairs = (
@@ -64,34 +70,43 @@ def assert_same_gradients(layer, x, initial_state, seed):
             assert mine.shape == reference.shape, name
             assert mine.dtype == np.float64, name
             error = relative_error(mine, reference)
-            assert error <= TOLERANCE, f"{name}: relative error {error:.1e}"
+            assert error <= tolerance, f"{name}: relative error {error:.1e}"
+
+
+@st.composite
+def gradient_cases(draw):
+    """A random layer configuration, with its inputs and initial states drawn from ``seed``."""
+    return {
+        "features": draw(st.integers(1, 3)),
+        "units": draw(st.integers(1, 4)),
+        "batch": draw(st.integers(1, 3)),
+        "steps": draw(st.integers(1, 5)),
+        "return_sequences": draw(st.booleans()),
+        "return_state": draw(st.booleans()),
+        "go_backwards": draw(st.booleans()),
+        "use_bias": draw(st.booleans()),
+        "seed": draw(st.integers(0, 2**16)),
+    }
+
+
+def case_layer_and_inputs(kind, case):
+    """The NumPy layer of a :func:`gradient_cases` case, its inputs and initial states."""
+    seed = case["seed"]
+    flags = {key: case[key] for key in ("return_sequences", "return_state", "go_backwards",
+                                        "use_bias")}  # fmt: skip
+    layer = make(kind, case["features"], case["units"], seed=seed, **flags)
+    rng = np.random.default_rng(seed + 1)
+    x = rng.normal(size=(case["batch"], case["steps"], case["features"]))
+    initial_state = [rng.normal(size=(case["batch"], case["units"])) for _ in layer.state_names]
+    return layer, x, initial_state
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=20)
-@given(
-    features=st.integers(1, 3),
-    units=st.integers(1, 4),
-    batch=st.integers(1, 3),
-    steps=st.integers(1, 5),
-    return_sequences=st.booleans(),
-    return_state=st.booleans(),
-    go_backwards=st.booleans(),
-    use_bias=st.booleans(),
-    seed=st.integers(0, 2**16),
-)
-def test_gradients_equal_gradient_tape(
-    kind, features, units, batch, steps, return_sequences, return_state, go_backwards,
-    use_bias, seed,
-):  # fmt: skip
-    layer = make(
-        kind, features, units, seed=seed, return_sequences=return_sequences,
-        return_state=return_state, go_backwards=go_backwards, use_bias=use_bias,
-    )  # fmt: skip
-    rng = np.random.default_rng(seed + 1)
-    x = rng.normal(size=(batch, steps, features))
-    initial_state = [rng.normal(size=(batch, units)) for _ in layer.state_names]
-    assert_same_gradients(layer, x, initial_state, seed + 2)
+@given(case=gradient_cases())
+def test_gradients_equal_gradient_tape(kind, case):
+    layer, x, initial_state = case_layer_and_inputs(kind, case)
+    assert_same_gradients(layer, x, initial_state, case["seed"] + 2)
 
 
 @pytest.mark.parametrize("kind", KINDS)
