@@ -166,3 +166,18 @@ def test_the_report_prints_each_kind_and_the_verdict(sum_task):
     assert lines[-1].strip().startswith("-> ") and "(p = " in lines[-1]
     with pytest.raises(ValueError, match="digits"):
         study_report(result, digits=-1)
+
+
+def test_time_to_target_counts_the_seeds_that_reach_it_and_when(sum_task):
+    from gru_companion.experiments.study import time_to_target
+
+    result = run_study("sum", show_progress=False, jit_compile=False)
+    monitor = result["config"]["monitor"]
+    reached = time_to_target(result, monitor, float("inf"))  # every run reaches it at once
+    assert (reached.reached == reached.seeds).all() and (reached.epoch == 1).all()
+    never = time_to_target(result, monitor, -1.0)
+    assert (never.reached == 0).all() and never.epoch.isna().all()
+    table = study_table(result)
+    assert len(reached) == table[table.selected].groupby(["setting", "kind"]).ngroups
+    with pytest.raises(ValueError, match="record no 'nonsense'"):
+        time_to_target(result, "nonsense", 1.0)

@@ -358,6 +358,60 @@ def study_summary(result: Mapping[str, Any], metric: str | None = None) -> Any:
     return summary.reset_index()
 
 
+def time_to_target(result: Mapping[str, Any], metric: str, target: float) -> Any:
+    """Per setting and kind: how many seeds reached ``target``, and how soon.
+
+    "Trains faster" means reaching a given error sooner. For the seeds at each kind's
+    chosen rate (the runs a comparison reports), the first epoch at which ``metric`` was
+    at or below ``target``
+    (:func:`~gru_companion.experiments.training.first_epoch_reaching`), and the training
+    seconds it had taken. Wall-clock seconds depend on what else the machine ran; epochs
+    do not.
+
+    Parameters
+    ----------
+    result
+        A :func:`run_study` result.
+    metric
+        A measurement of the runs' history where lower is better (``"valid_mse"``).
+    target
+        The value to reach.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per setting and kind: ``seeds``, ``reached`` (how many seeds reached the
+        target), and the median ``epoch`` and ``seconds`` over the seeds that reached it
+        (NaN when none did).
+    """
+    import pandas as pd
+
+    from gru_companion.experiments.training import first_epoch_reaching
+
+    target = check_real("target", target)
+    config = result["config"]
+    chosen = chosen_rates(result["runs"], config["monitor"])
+    groups: dict[tuple, list] = {}
+    for run in result["runs"]:
+        key = (run["setting"], run["kind"])
+        if chosen.get(key) != run["learning_rate"] or run["seed"] not in config["seeds"]:
+            continue
+        if metric not in run["history"][0]:
+            raise ValueError(f"the runs record no {metric!r}; they record "
+                             f"{sorted(run['history'][0])}")  # fmt: skip
+        groups.setdefault(key, []).append(first_epoch_reaching(run["history"], metric, target))
+    rows = []
+    for (setting, kind), hits in groups.items():
+        reached = [hit for hit in hits if hit is not None]
+        rows.append({
+            "setting": setting, "kind": kind, "seeds": len(hits), "reached": len(reached),
+            "epoch": float(np.median([h["epoch"] for h in reached])) if reached else np.nan,
+            "seconds": (float(np.median([h["train_seconds"] for h in reached]))
+                        if reached else np.nan),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def leaders(table: Any, metric: str, *, lower_is_better: bool = True,
             alpha: float = 0.05) -> Any:  # fmt: skip
     """Per setting of a study: the best kind, and whether the seeds show it is better.
