@@ -121,5 +121,6 @@ def test_one_command_line_lists_every_long_run() -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    for command in ("chorales", "adding", "copy", "sunspots", "variants", "gradient-flow", "bench"):
+    for command in ("chorales", "adding", "copy", "counting", "sunspots", "variants",
+                    "gradient-flow", "bench", "memory", "gpu-bench"):  # fmt: skip
         assert re.search(rf"\b{command}\b", result.stdout), f"--help does not list {command}"

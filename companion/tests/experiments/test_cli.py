@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from gru_companion.experiments import bench, cli, gradient_flow, memory, variants
+from gru_companion.experiments import bench, cli, gpu_bench, gradient_flow, memory, variants
 from gru_companion.experiments.result_files import load_result
 from gru_companion.experiments.tasks import TASKS
 from gru_companion.kinds import CORE
@@ -22,7 +22,7 @@ DEFAULTS = {
                            ("gradient-flow", gradient_flow.run_experiment))
 }  # fmt: skip
 EXPERIMENTS = ("chorales", "adding", "copy", "counting", "sunspots", "variants", "gradient-flow",
-               "bench", "memory")  # fmt: skip
+               "bench", "memory", "gpu-bench")  # fmt: skip
 
 
 def test_the_command_line_lists_every_experiment(capsys):
@@ -120,6 +120,21 @@ def test_tiny_bench_run(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
 
 
+def test_tiny_gpu_bench_run(tmp_path, capsys, monkeypatch):
+    # the smoke grid without Keras's backends: PyTorch's part only (skipped without PyTorch)
+    out = tmp_path / "gpu.json"
+    argv = ["gpu-bench", "--smoke", "--keras-backends", "--no-progress", "--out", str(out)]
+    assert cli.main(argv) == 0
+    record = load_result(out)
+    assert record["command"] == "python -m gru_companion.experiments " + shlex.join(argv)
+    assert record["experiment"] == "gpu-bench" and record["keras"] == {}
+    assert record["config"]["widths"] == list(gpu_bench.SMOKE["widths"])
+    assert set(record["summary"]) >= {"gru_lstm", "largest_difference_from_twin"}
+    assert f"wrote {out}" in capsys.readouterr().out
+    # the recorded command asks for what was run (as for the stored results below)
+    _assert_reproduced(out, monkeypatch, tmp_path)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [(["copy", "--batch-size", "0"], "batch size must be a positive integer"),
@@ -136,6 +151,11 @@ def _plain(value):
     return list(value) if isinstance(value, tuple | list) else value
 
 
+def _json(value):
+    """``value`` as JSON reads it back: tuples, nested ones too, become lists."""
+    return json.loads(json.dumps(value))
+
+
 def _arguments_of(command: str, monkeypatch, tmp_path) -> tuple[str, dict]:
     """The experiment a stored command runs and the arguments it passes to its runner."""
     program = "python -m gru_companion.experiments "
@@ -148,7 +168,9 @@ def _arguments_of(command: str, monkeypatch, tmp_path) -> tuple[str, dict]:
         seen.update(kwargs)
         if args:
             seen["task"] = args[0]
-        fakes = {"bench": {"grid": "default", "rows": []}, "gradient-flow": {"results": {}}}
+        fakes = {"bench": {"grid": "default", "rows": []}, "gradient-flow": {"results": {}},
+                 "gpu-bench": {"config": {}, "machine": {}, "torch": {}, "keras": {},
+                               "summary": gpu_bench.gpu_summary({})}}  # fmt: skip
         return fakes.get(name, {"config": {}, "runs": []})
 
     targets = {
@@ -156,6 +178,7 @@ def _arguments_of(command: str, monkeypatch, tmp_path) -> tuple[str, dict]:
         "gradient-flow": (gradient_flow, "run_experiment"),
         "bench": (bench, "run"),
         "memory": (memory, "run_memory"),
+        "gpu-bench": (gpu_bench, "run_gpu_bench"),
     }
     module, attribute = targets.get(name, (cli, "run_study"))
     monkeypatch.setattr(module, attribute, capture)
@@ -170,11 +193,19 @@ def _arguments_of(command: str, monkeypatch, tmp_path) -> tuple[str, dict]:
 
 @pytest.mark.parametrize(
     "path",
-    sorted(DATA.glob("*.json")) + sorted(DATA.glob("studies/*.json"))
-    + [DATA / "bench" / "bench-default.json", DATA / "bench" / "memory.json"],
+    sorted(DATA.glob("*.json"))
+    + sorted(DATA.glob("studies/*.json"))
+    + [DATA / "bench" / "bench-default.json", DATA / "bench" / "memory.json"]
+    + sorted(DATA.glob("bench/gpu-*.json")),
     ids=lambda path: path.name,
 )
 def test_each_stored_result_is_reproduced_by_its_command(path, monkeypatch, tmp_path, capsys):
+    _assert_reproduced(path, monkeypatch, tmp_path)
+    capsys.readouterr()
+
+
+def _assert_reproduced(path: pathlib.Path, monkeypatch, tmp_path) -> None:
+    """The command recorded in the result at ``path`` asks its runner for the stored settings."""
     stored = load_result(path)
     name, arguments = _arguments_of(stored["command"], monkeypatch, tmp_path)
     if name in TASKS:
@@ -198,9 +229,13 @@ def test_each_stored_result_is_reproduced_by_its_command(path, monkeypatch, tmp_
         assert _plain(stored["config"]["sizes"]) == [list(size) for size in sizes]
         for key in ("batch", "features", "repeats"):
             assert arguments[key] == stored["config"][key], key
+    elif name == "gpu-bench":
+        config = stored["config"]
+        assert arguments["keras_backends"] == tuple(config["keras_backends"])
+        for key in ("widths", "sizes", "features", "repeats", "warmup", "keras_units"):
+            assert _json(arguments[key]) == config[key], key
     else:
         assert arguments == {"quick": stored["grid"] == "quick", "show_progress": True}
-    capsys.readouterr()
 
 
 def test_stored_results_keep_the_command_they_were_run_with():

@@ -3,7 +3,8 @@
 One subcommand per experiment, each with its own ``--help``: one study per task of
 :data:`gru_companion.experiments.tasks.TASKS` (``chorales``, ``adding``, ``copy``,
 ``counting``, ``sunspots``; resumable, see :mod:`~gru_companion.experiments.study`), and
-``variants``, ``gradient-flow``, ``bench`` and ``memory``. Each run shows its
+``variants``, ``gradient-flow``, ``bench``, ``memory`` and ``gpu-bench`` (the GPU
+benchmark, :mod:`~gru_companion.experiments.gpu_bench`). Each run shows its
 progress with an estimate of the time left (unless ``--no-progress``) and writes one JSON
 file (:func:`~gru_companion.experiments.result_files.write_result`) holding the exact
 command, its wall time, the load average, the package versions and the machine beside
@@ -142,11 +143,12 @@ def task_command(task: Task) -> Command:
 
 
 def commands() -> dict[str, Command]:
-    """Every subcommand, by name: the tasks', then variants, gradient flow, bench, memory."""
-    from gru_companion.experiments import bench, gradient_flow, memory, variants
+    """Every subcommand, by name: the tasks', then variants, gradient flow, bench, memory, GPU."""
+    from gru_companion.experiments import bench, gpu_bench, gradient_flow, memory, variants
 
     table = {name: task_command(task) for name, task in TASKS.items()}
-    for command in (variants.COMMAND, gradient_flow.COMMAND, bench.COMMAND, memory.COMMAND):
+    for command in (variants.COMMAND, gradient_flow.COMMAND, bench.COMMAND, memory.COMMAND,
+                    gpu_bench.COMMAND):  # fmt: skip
         table[command.name] = command
     return table
 
