@@ -1,6 +1,6 @@
 """Result files: what the long experiments store under ``book/data``, and how chapters read them.
 
-Experiments too slow for CI (the budget-matched comparisons, the GRU variants, the gradient
+Experiments too slow for CI (the fair studies, the GRU variants, the gradient
 flow measurement, the benchmark) are run by ``python -m gru_companion.experiments``,
 which writes one small JSON file.
 Each file holds, beside the results, the exact command that produced it, the package
@@ -85,65 +85,3 @@ def write_result(path: str | pathlib.Path, record: dict[str, Any]) -> pathlib.Pa
 def load_result(path: str | pathlib.Path) -> dict[str, Any]:
     """Read a result file written by :func:`write_result`."""
     return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-
-
-def load_task_results(folder: str | pathlib.Path = "data") -> dict[str, dict[str, Any]]:
-    """The stored result of every budget-matched task, by name, in the order of ``TASKS``.
-
-    Each is ``<folder>/<name>.json``, as ``python -m gru_companion.experiments <name>``
-    writes it (:data:`gru_companion.experiments.tasks.TASKS`).
-
-    Parameters
-    ----------
-    folder
-        The folder holding the files (``"data"`` from the book's folder).
-    """
-    from gru_companion.experiments.tasks import TASKS
-
-    return {name: load_result(pathlib.Path(folder) / f"{name}.json") for name in TASKS}
-
-
-def history_frame(result: dict[str, Any]) -> Any:
-    """The per-epoch rows of every run of a result, as one ``pandas.DataFrame``.
-
-    Each row holds the run's ``kind``, ``seed``, ``units``, ``params`` (and ``seq_len`` /
-    ``delay`` / ``window`` where the task has them) beside the epoch's metrics.
-    """
-    import pandas as pd
-
-    rows = []
-    for run in result["runs"]:
-        fixed = {key: value for key, value in run.items() if key != "history"}
-        rows.extend({**fixed, **epoch} for epoch in run["history"])
-    return pd.DataFrame(rows)
-
-
-#: The columns that tell one run from another in a :func:`history_frame`, where present.
-RUN_KEYS = ("seq_len", "kind", "seed")
-
-
-def best_epochs(frame: Any, metric: str) -> Any:
-    """Each run's row at its lowest ``metric``: where early stopping would have stopped it.
-
-    Parameters
-    ----------
-    frame
-        A :func:`history_frame`.
-    metric
-        A validation column, e.g. ``"valid_nll"`` or ``"valid_mse"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per run (runs told apart by the columns of :data:`RUN_KEYS` that the
-        frame has), ordered by those columns; the first epoch wins a tie.
-
-    Raises
-    ------
-    KeyError
-        If the frame has no column ``metric``.
-    """
-    if metric not in frame:
-        raise KeyError(f"no column {metric!r}; the frame has {list(frame.columns)}")
-    keys = [key for key in RUN_KEYS if key in frame]
-    return frame.loc[frame.groupby(keys)[metric].idxmin()]
