@@ -21,6 +21,7 @@ import pytest
 from gru_companion.keras.backends import (
     BACKENDS,
     EXECUTION_PATHS,
+    backend_comparisons,
     backend_differences,
     current_backend,
     jax_precision,
@@ -107,6 +108,41 @@ def test_one_gru_on_tensorflow_and_jax():
     assert found["versus_numpy"]["tensorflow"] <= 1e-12
     assert 1e-12 < found["versus_numpy"]["jax"] <= 1e-5
     assert 1e-12 < found["pairs"]["tensorflow-jax"] <= 1e-5
+    assert found["tanh_dtypes"] == {"tensorflow": "float64", "jax": "float32"}
+
+
+def test_several_layers_and_dtypes_in_one_process_per_backend():
+    """Every row in its dtype; float32 rows agree to float32 rounding, float64 on TensorFlow
+    to float64 rounding, float64 on JAX only to float32 rounding (its tanh)."""
+    need_jax()
+    rows = backend_comparisons(["lstm", ("gru", {"reset_after": False, "return_state": True})],
+                               units=3, features=2, batch=2, steps=5, seed=2)  # fmt: skip
+    assert [(r["kind"], r["dtype"], r["flags"]) for r in rows] == [
+        ("lstm", "float32", {}), ("lstm", "float64", {}),
+        ("gru", "float32", {"reset_after": False, "return_state": True}),
+        ("gru", "float64", {"reset_after": False, "return_state": True}),
+    ]  # fmt: skip
+    for row in rows:
+        assert row["output_dtypes"] == {"tensorflow": row["dtype"], "jax": row["dtype"]}
+        float64 = row["dtype"] == "float64"
+        assert row["tanh_dtypes"] == {"tensorflow": row["dtype"], "jax": "float32"}
+        assert row["versus_numpy"]["tensorflow"] <= (1e-12 if float64 else 1e-5)
+        assert row["versus_numpy"]["jax"] <= 1e-5 and row["pairs"]["tensorflow-jax"] <= 1e-5
+        if float64:
+            assert row["versus_numpy"]["jax"] > 1e-12
+
+
+@pytest.mark.parametrize(
+    "layers, options, error, match",
+    [([], {}, ValueError, "at least one layer"),
+     ([("gru", ["reset_after"])], {}, TypeError, "a pair"),
+     (["no_such_kind"], {}, ValueError, "no_such_kind"),
+     (["gru"], {"dtypes": ("float16",)}, ValueError, "dtype must be one of"),
+     (["gru"], {"backends": ("tensorflow",)}, ValueError, "two or more backends")],
+)  # fmt: skip
+def test_backend_comparisons_refuses_what_it_cannot_compare(layers, options, error, match):
+    with pytest.raises(error, match=match):
+        backend_comparisons(layers, **options)
 
 
 def test_a_failure_on_the_other_backend_is_reported():

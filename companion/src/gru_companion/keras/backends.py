@@ -8,7 +8,8 @@ gradient of a linear loss of a recurrent layer on whichever backend runs: a
 ``tf.GradientTape`` on TensorFlow (:func:`~gru_companion.keras.bridge.tape_gradients`),
 ``jax.grad`` of the layer's ``stateless_call`` on JAX. :func:`backend_differences` builds
 one layer with one set of weights on several backends and returns how far their outputs
-lie from each other and from the NumPy twin.
+lie from each other and from the NumPy twin; :func:`backend_comparisons` does it for
+several layers and dtypes with one process per backend.
 
 **Float64 on JAX (Keras 3.15.1).** ``keras.ops.tanh`` on the JAX backend returns float32
 for a float64 input (``keras/src/backend/jax/numpy.py`` computes its result dtype as
@@ -374,6 +375,134 @@ def _outputs_or_error(**arguments: Any) -> list[np.ndarray] | str:
         return f"{type(error).__name__}: " + " ".join(line for line in lines if line)
 
 
+def _cases_on_this_backend(cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Each case's :func:`layer_outputs` (or its error) and tanh's result dtype, here."""
+    dtypes = sorted({str(np.asarray(case["inputs"]).dtype) for case in cases})
+    tanh_dtypes = {}
+    for dtype in dtypes:
+        with jax_precision(dtype):
+            tanh_dtypes[dtype] = tanh_result_dtype(dtype)
+    return {"outputs": [_outputs_or_error(**case) for case in cases], "tanh_dtypes": tanh_dtypes}
+
+
+def _layer_spec(layer: Any) -> tuple[str, dict[str, Any]]:
+    """A layer of :func:`backend_comparisons` as (kind, flags), checked."""
+    from gru_companion.kinds import kind_of
+
+    kind, flags = (layer, {}) if isinstance(layer, str) else tuple(layer)
+    if not isinstance(kind, str) or not isinstance(flags, dict):
+        raise TypeError(f"a layer is a kind or a pair (kind, flags dict), got {layer!r}")
+    kind_of(kind)
+    return kind, dict(flags)
+
+
+def backend_comparisons(
+    layers: Sequence[str | tuple[str, dict[str, Any]]],
+    *,
+    dtypes: Sequence[str] = ("float32", "float64"),
+    backends: Sequence[str] = ("tensorflow", "jax"),
+    units: int = 8,
+    features: int = 4,
+    batch: int = 4,
+    steps: int = 20,
+    seed: int = 0,
+    timeout_s: float = 600.0,
+) -> list[dict[str, Any]]:
+    """Several layers in several dtypes on several backends, one process per backend.
+
+    For each layer and dtype, the weights are those of the NumPy layer of its kind
+    initialized with ``seed``
+    (:meth:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.initialized`, biases
+    included) and the inputs are drawn from ``seed + 1``; each backend computes
+    the Keras layer with them (:func:`layer_outputs`), all layers in one process of its
+    own (:func:`run_on_backend`; the backend of this process computes here), and the
+    NumPy twin computes the same layer here. Every output array counts (the sequence or
+    last output, and the final states with ``return_state``).
+
+    Parameters
+    ----------
+    layers
+        Each a key of :data:`gru_companion.kinds.KINDS`, or a pair (key, flags) whose
+        flags the Keras layer and its NumPy twin both take (``return_sequences``,
+        ``reset_after``, ``return_state``, ...).
+    dtypes
+        Among ``"float32"`` and ``"float64"``.
+    backends
+        Two or more of :data:`BACKENDS`, each installed.
+    units, features, batch, steps
+        The layers' width and the batch's shape, positive integers.
+    seed
+        Seeds the weights and the inputs.
+    timeout_s
+        Bounds each backend's process.
+
+    Returns
+    -------
+    list of dict
+        One per layer and dtype (the layers in order, each in every dtype), as
+        :func:`backend_differences` returns it.
+    """
+    from gru_companion.scratch.recurrent_layer import layer_class
+
+    specs = [_layer_spec(layer) for layer in layers]
+    if not specs:
+        raise ValueError("layers must name at least one layer, got none")
+    dtypes = tuple(dtypes)
+    for dtype in dtypes:
+        check_choice("dtype", dtype, ("float32", "float64"))
+    for backend in backends:
+        check_choice("backends", backend, BACKENDS)
+    if len(set(backends)) < 2:
+        raise ValueError(f"backends must name two or more backends, got {backends!r}")
+    units, features = check_positive_int("units", units), check_positive_int("features", features)
+    batch, steps = check_positive_int("batch", batch), check_positive_int("steps", steps)
+    cases, expected = [], []
+    for kind, flags in specs:
+        for dtype in dtypes:
+            twin = layer_class(kind).initialized(features, units, seed=seed, dtype=dtype, **flags)
+            x = np.random.default_rng(seed + 1).normal(size=(batch, steps, features)).astype(dtype)
+            returned = twin(x)
+            expected.append([np.asarray(a) for a in (returned if isinstance(returned, list | tuple)
+                                                     else [returned])])  # fmt: skip
+            cases.append({"kind": kind, "weights": twin.get_weights(), "inputs": x, **flags})
+    found = {}
+    for backend in backends:
+        if backend == current_backend():
+            found[backend] = _cases_on_this_backend(cases)
+        else:
+            found[backend] = run_on_backend(backend, _cases_on_this_backend, cases=cases,
+                                            timeout_s=timeout_s)  # fmt: skip
+    rows = []
+    for index, case in enumerate(cases):
+        dtype = str(case["inputs"].dtype)
+        outputs, versus_numpy = {}, {}
+        for backend in backends:
+            returned = found[backend]["outputs"][index]
+            if isinstance(returned, str):
+                versus_numpy[backend] = returned
+                continue
+            outputs[backend] = returned
+            versus_numpy[backend] = _largest_difference(returned, expected[index])
+        done = [backend for backend in backends if backend in outputs]
+        pairs = {
+            f"{first}-{second}": _largest_difference(outputs[first], outputs[second])
+            for i, first in enumerate(done)
+            for second in done[i + 1 :]
+        }
+        rows.append(
+            {
+                "kind": case["kind"],
+                "dtype": dtype,
+                "flags": {k: v for k, v in case.items() if k not in ("kind", "weights", "inputs")},
+                "versus_numpy": versus_numpy,
+                "pairs": pairs,
+                "output_dtypes": {b: str(outputs[b][0].dtype) for b in done},
+                "tanh_dtypes": {b: found[b]["tanh_dtypes"][dtype] for b in backends},
+            }
+        )
+    return rows
+
+
 def backend_differences(
     kind: str,
     *,
@@ -395,7 +524,8 @@ def backend_differences(
     (:func:`layer_outputs`) in its own process (:func:`run_on_backend`; the backend of
     this process computes here), and the NumPy twin computes the same layer here. Every
     output array counts (the sequence or last output, and the final states with
-    ``return_state``).
+    ``return_state``). :func:`backend_comparisons` does the same for several layers and
+    dtypes with one process per backend.
 
     Parameters
     ----------
@@ -422,51 +552,23 @@ def backend_differences(
         type and message) when the backend could not compute it (float64 ``SimpleRNN``
         on JAX); ``pairs``: for each
         two backends that both computed it (``"tensorflow-jax"``), their largest absolute
-        difference; ``output_dtypes``: the dtype each backend returned.
+        difference; ``output_dtypes``: the dtype each backend returned; ``tanh_dtypes``:
+        the dtype ``keras.ops.tanh`` returns there for ``dtype``
+        (:func:`tanh_result_dtype`).
     """
-    from gru_companion.kinds import kind_of
-    from gru_companion.scratch.recurrent_layer import layer_class
-
-    kind_of(kind)
     check_choice("dtype", dtype, ("float32", "float64"))
-    for backend in backends:
-        check_choice("backends", backend, BACKENDS)
-    if len(set(backends)) < 2:
-        raise ValueError(f"backends must name two or more backends, got {backends!r}")
-    units, features = check_positive_int("units", units), check_positive_int("features", features)
-    batch, steps = check_positive_int("batch", batch), check_positive_int("steps", steps)
-    numpy_layer = layer_class(kind).initialized(features, units, seed=seed, dtype=dtype, **flags)
-    weights = numpy_layer.get_weights()
-    rng = np.random.default_rng(seed + 1)
-    x = rng.normal(size=(batch, steps, features)).astype(dtype)
-    twin = numpy_layer(x)
-    expected = [np.asarray(a) for a in (twin if isinstance(twin, list | tuple) else [twin])]
-    outputs: dict[str, list[np.ndarray]] = {}
-    versus_numpy: dict[str, Any] = {}
-    for backend in backends:
-        if backend == current_backend():
-            returned = _outputs_or_error(kind=kind, weights=weights, inputs=x, **flags)
-        else:
-            returned = run_on_backend(backend, _outputs_or_error, kind=kind, weights=weights,
-                                      inputs=x, timeout_s=timeout_s, **flags)  # fmt: skip
-        if isinstance(returned, str):
-            versus_numpy[backend] = returned
-            continue
-        outputs[backend] = returned
-        versus_numpy[backend] = _largest_difference(returned, expected)
-    pairs = {}
-    done = [backend for backend in backends if backend in outputs]
-    for i, first in enumerate(done):
-        for second in done[i + 1 :]:
-            pairs[f"{first}-{second}"] = _largest_difference(outputs[first], outputs[second])
-    return {
-        "kind": kind,
-        "dtype": dtype,
-        "flags": dict(flags),
-        "versus_numpy": versus_numpy,
-        "pairs": pairs,
-        "output_dtypes": {b: str(outputs[b][0].dtype) for b in done},
-    }
+    (row,) = backend_comparisons(
+        [(kind, flags)],
+        dtypes=(dtype,),
+        backends=backends,
+        units=units,
+        features=features,
+        batch=batch,
+        steps=steps,
+        seed=seed,
+        timeout_s=timeout_s,
+    )
+    return row
 
 
 def _largest_difference(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> float:
