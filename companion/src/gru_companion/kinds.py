@@ -108,7 +108,7 @@ def _table(*kinds: Kind) -> dict[str, Kind]:
     return {kind.key: kind for kind in kinds}
 
 
-#: Every kind, by key, in the order the book introduces them (a new kind goes last: the
+#: Every kind by key, in the order the book introduces them (a new kind goes last, since the
 #: experiments derive seeds from a kind's position). Code reads it; only this module
 #: writes it (a test may add a throw-away row with ``monkeypatch.setitem``).
 KINDS: dict[str, Kind] = _table(

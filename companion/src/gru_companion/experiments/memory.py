@@ -58,11 +58,11 @@ from gru_companion.experiments.training import progress_bar
 from gru_companion.kinds import CORE, kind_of
 from gru_companion.validation import check_positive_int
 
-#: Set in a measuring process before TensorFlow is imported: the CPU's BFC allocator,
-#: whose byte counts ``tf.config.experimental.get_memory_info("CPU:0")`` reads.
+#: The environment a measuring process sets before TensorFlow is imported (the CPU's BFC
+#: allocator), whose byte counts ``tf.config.experimental.get_memory_info("CPU:0")`` reads.
 ALLOCATOR_ENVIRONMENT = {"TF_CPU_ALLOCATOR_USE_BFC": "true"}
 
-#: The default sizes, as (units, steps): three widths at 100 steps, two at 400 (a step of
+#: The default sizes as (units, steps), three widths at 100 steps and two at 400 (a step of
 #: 1,024 units over 400 steps takes several seconds, and the memory grows linearly with
 #: the steps, which the smaller widths show).
 DEFAULT_SIZES = ((64, 100), (256, 100), (1024, 100), (64, 400), (256, 400))

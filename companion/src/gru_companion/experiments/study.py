@@ -417,7 +417,7 @@ def leaders(table: Any, metric: str, *, lower_is_better: bool = True,
     """Per setting of a study: the best kind, and whether the seeds show it is better.
 
     A kind leads with the best median over the seeds at its chosen rate. It is *clearly*
-    ahead when a two-sided Mann-Whitney U test (:func:`scipy.stats.mannwhitneyu`), which
+    ahead when a two-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``), which
     compares the seeds' values by rank alone, rejects at level ``alpha`` that it scores
     like each other kind; otherwise the comparison is a tie within the noise of the
     seeds. With five seeds against five, the test can reject at 0.05 only when at most

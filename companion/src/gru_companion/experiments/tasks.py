@@ -38,8 +38,8 @@ from gru_companion.experiments.training import predict
 from gru_companion.kinds import CORE
 from gru_companion.validation import check_positive_int, check_positive_number
 
-#: The optimizer every task trains with, as Chung et al. (2014) did: RMSprop, gradients
-#: clipped to norm 1 (recorded in each result's config).
+#: The optimizer every task trains with, as Chung et al. (2014) did (RMSprop, gradients
+#: clipped to norm 1), recorded in each result's config.
 OPTIMIZER = {"optimizer": "RMSprop", "clipnorm": 1.0}
 
 
@@ -233,12 +233,12 @@ def _chorales(value: None, seed: int, *, subset: str, conventions: str) -> Setti
     return Setting(fit_data, evaluate, N_KEYS, N_KEYS, True, loss)
 
 
-#: Chung et al. (2014)'s music models, by the kind Keras ships: their units (about
-#: 20,000 parameters each on the music data, read-out excluded), and the form they used
-#: where it is not Keras's default (the GRU in its published reset-before form, Keras
-#: ``reset_after=False``; the LSTM with peephole connections); all trained with weight
-#: noise of standard deviation 0.075.
+#: The units of Chung et al. (2014)'s music models, by the kind Keras ships (about
+#: 20,000 parameters each on the music data, read-out excluded).
 CHUNG_UNITS = dict(zip(CORE, (100, 36, 46), strict=True))
+#: The form Chung et al. used where it is not Keras's default, by kind: the GRU in its
+#: published reset-before form (Keras ``reset_after=False``), the LSTM with peephole
+#: connections. All their models trained with weight noise of standard deviation 0.075.
 CHUNG_FORMS = {"gru": ("gru", {"layer_options": {"reset_after": False}}),
                "lstm": ("peephole_lstm", {})}  # fmt: skip
 CHUNG_WEIGHT_NOISE = 0.075
@@ -450,7 +450,7 @@ def _sunspots_config(*, windows: Sequence[int], **arguments: Any) -> dict[str, A
     }  # fmt: skip
 
 
-#: The design every synthetic study shares: three learning rates tried with the first
+#: The design every synthetic study shares. Three learning rates tried with the first
 #: seed, five seeds at the best one, each run trained until its validation measurement
 #: has not improved by 1 % (and by 0.001) for 10 epochs (the cap is far beyond).
 SYNTHETIC_DESIGN = {

@@ -48,7 +48,8 @@ def plot_study(
 
     Returns
     -------
-    The axes.
+    matplotlib.axes.Axes
+        The axes drawn on.
 
     Raises
     ------

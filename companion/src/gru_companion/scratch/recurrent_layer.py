@@ -337,7 +337,8 @@ class RecurrentLayer(KerasWeights):
     #: The names of the weights a kind keeps beyond ``kernel``, ``recurrent_kernel`` and
     #: ``bias`` (``("peephole",)`` for the LSTM with peepholes), each an attribute of the
     #: layer, in Keras's order after the bias; such a kind's constructor takes them after
-    #: ``bias``, and its :meth:`_initial_extra_weights` draws them for :meth:`initialized`.
+    #: ``bias``, and its ``_initial_extra_weights`` draws them for
+    #: :meth:`~gru_companion.scratch.recurrent_layer.RecurrentLayer.initialized`.
     extra_weights: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
