@@ -84,12 +84,12 @@ DEFAULT_WARMUP = 3
 #: The kind whose model sets the budget, and the kinds sized to it.
 DEFAULT_REFERENCE = "lstm"
 DEFAULT_BUDGET_KINDS = ("gru", "simple_rnn")
-#: Keras on other backends: one width and one size.
+#: Keras on other backends is timed at one width and one size.
 DEFAULT_KERAS_UNITS = 256
 DEFAULT_KERAS_SIZE = (64, 100)
 #: The backends Keras is timed on, each in its own process.
 KERAS_BACKENDS = ("torch", "jax")
-#: The NumPy twin comparison: its width and size (batch, steps).
+#: The width and size (batch, steps) of the comparison with the NumPy twin.
 EQUALITY_UNITS = 128
 EQUALITY_SIZE = (8, 50)
 #: ``--smoke``: a tiny grid that runs on a CPU in seconds.

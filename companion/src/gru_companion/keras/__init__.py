@@ -21,7 +21,8 @@ order the book meets them:
 * :mod:`~gru_companion.keras.cudnn`: when ``keras.layers.GRU`` runs the fused cuDNN kernel.
 * :mod:`~gru_companion.keras.backends`: one layer on TensorFlow, JAX and PyTorch: Keras's
   own gradients on each (``keras_gradients``), a fresh process per backend
-  (``run_on_backend``), how far their outputs lie apart (``backend_differences``), and
+  (``run_on_backend``), how far their outputs lie apart (``backend_comparisons`` for
+  several layers and dtypes, ``backend_differences`` for one), and
   which code each runs (``EXECUTION_PATHS``).
 
 Importing this package imports nothing; each module imports Keras itself.
