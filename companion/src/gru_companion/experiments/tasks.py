@@ -236,9 +236,9 @@ def _chorales(value: None, seed: int, *, subset: str, conventions: str) -> Setti
 #: The units of Chung et al. (2014)'s music models, by the kind Keras ships (about
 #: 20,000 parameters each on the music data, read-out excluded).
 CHUNG_UNITS = dict(zip(CORE, (100, 36, 46), strict=True))
-#: The form Chung et al. used where it is not Keras's default, by kind: the GRU in its
-#: published reset-before form (Keras ``reset_after=False``), the LSTM with peephole
-#: connections. All their models trained with weight noise of standard deviation 0.075.
+#: The form Chung et al. used where it is not Keras's default, by kind (the GRU in its
+#: published reset-before form, Keras ``reset_after=False``, and the LSTM with peephole
+#: connections). All their models trained with weight noise of standard deviation 0.075.
 CHUNG_FORMS = {"gru": ("gru", {"layer_options": {"reset_after": False}}),
                "lstm": ("peephole_lstm", {})}  # fmt: skip
 CHUNG_WEIGHT_NOISE = 0.075
