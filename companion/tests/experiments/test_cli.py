@@ -243,3 +243,19 @@ def test_stored_results_keep_the_command_they_were_run_with():
                "gru_variants.json": "python -m gru_companion.gru_variants --seeds 3"}  # fmt: skip
     for name, start in changed.items():
         assert load_result(DATA / name)["command_as_run"].startswith(start)
+
+
+def test_a_study_split_by_kind_records_the_command_that_makes_the_whole_file(
+    tmp_path, monkeypatch
+):
+    from gru_companion.experiments import study
+
+    real = study.run_study
+    monkeypatch.setattr(cli, "run_study", lambda *a, **k: real(*a, jit_compile=False, **k))
+    out = tmp_path / "adding.json"
+    whole = ["adding", *STUDY, *TINY["adding"], "--no-progress", "--out", str(out)]
+    for kind in ("gru", "lstm", "simple_rnn"):  # as three processes would, one after another
+        assert cli.main([*whole, "--only-kinds", kind]) == 0
+    record = load_result(out)
+    assert record["command"] == "python -m gru_companion.experiments " + shlex.join(whole)
+    assert sorted(run["kind"] for run in record["runs"]) == ["gru", "lstm", "simple_rnn"]

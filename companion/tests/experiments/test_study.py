@@ -181,3 +181,29 @@ def test_time_to_target_counts_the_seeds_that_reach_it_and_when(sum_task):
     assert len(reached) == table[table.selected].groupby(["setting", "kind"]).ngroups
     with pytest.raises(ValueError, match="record no 'nonsense'"):
         time_to_target(result, "nonsense", 1.0)
+
+
+def test_processes_given_different_kinds_share_one_file(sum_task, tmp_path, monkeypatch):
+    import json
+
+    full = run_study("sum", show_progress=False, jit_compile=False)
+    other = [run for run in full["runs"] if run["kind"] == "simple_rnn"]
+    out = tmp_path / "sum.json"
+    trained = []
+    real = study._train_run
+
+    def train_while_another_process_writes(*args, **kwargs):
+        if not out.exists():  # the other process, training the tanh RNN, saves meanwhile
+            out.write_text(json.dumps({"config": full["config"], "runs": other}))
+        trained.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study, "_train_run", train_while_another_process_writes)
+    run_study("sum", out=out, only_kinds=["gru"], show_progress=False, jit_compile=False)
+    stored = load_result(out)
+    assert set(trained) == {"gru"}  # this process trained its kind only, and kept the other's
+    assert sorted(run["kind"] for run in stored["runs"]) == ["gru"] * 3 + ["simple_rnn"] * 3
+    assert stored["config"] == full["config"]
+    assert sorted(s["kind"] for s in stored["selected"]) == ["gru", "simple_rnn"]
+    with pytest.raises(ValueError, match="only_kinds must be some of the study's kinds"):
+        run_study("sum", only_kinds=["lstm"], show_progress=False, jit_compile=False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -124,6 +125,10 @@ def task_command(task: Task) -> Command:
                             default=pathlib.Path(f"book/data/studies/{task.name}.json"),
                             help="JSON file to write, and to resume from; "
                             "default %(default)s")  # fmt: skip
+        parser.add_argument("--only-kinds", nargs="+", default=None, metavar="KIND",
+                            help="train only these kinds' runs: processes given different "
+                            "kinds share one --out file (the file records the command "
+                            "without this option, which trains whatever is missing)")  # fmt: skip
         progress_argument(parser)
 
     def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -137,9 +142,24 @@ def task_command(task: Task) -> Command:
         if task.axis and args.lengths:
             arguments[task.axis] = tuple(args.lengths)
         return run_study(task, out=args.out, record=getattr(args, "header", None),
+                         only_kinds=args.only_kinds,
                          show_progress=not args.no_progress, **arguments)  # fmt: skip
 
     return Command(task.name, task.description, add_arguments, run, digits=5)
+
+
+def _without_option(command: str, flag: str) -> str:
+    """A command line without ``flag`` and the values that follow it."""
+    words, kept, skipping = shlex.split(command), [], False
+    for word in words:
+        if word == flag:
+            skipping = True
+        elif skipping and not word.startswith("--"):
+            continue
+        else:
+            skipping = False
+            kept.append(word)
+    return shlex.join(kept)
 
 
 def commands() -> dict[str, Command]:
@@ -189,8 +209,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "versions": package_versions(),
         "machine": machine_description(),
     }
+    shared = bool(getattr(args, "only_kinds", None))  # one of several processes on one file
+    if shared:  # the file records the command that makes all of it
+        args.header["command"] = _without_option(args.header["command"], "--only-kinds")
     start = time.perf_counter()
     result = command.run(args)
+    if shared:  # each run was added to the file under its lock; another process may add more
+        print(f"added this process's runs to {args.out} in {time.perf_counter() - start:.0f} s")
+        return 0
     wall = time.perf_counter() - start
     if command.digits is not None:
         result = rounded_floats(result, command.digits)

@@ -27,9 +27,10 @@ as one row per run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,7 @@ def run_study(
     record: Mapping[str, Any] | None = None,
     show_progress: bool = True,
     jit_compile: bool = True,
+    only_kinds: Sequence[str] | None = None,
     **arguments: Any,
 ) -> dict[str, Any]:
     """Search the learning rate, then train every seed, for every kind and setting of a task.
@@ -135,6 +137,12 @@ def run_study(
         TensorFlow's op determinism off, so a compiled run repeats its seed's initial
         weights and batches but not necessarily its last digits; each run records
         whether it was compiled.
+    only_kinds
+        Train only the runs of these kinds of the study, or ``None`` for all. Several
+        processes given different kinds can share one ``out`` file and so split a study
+        between the cores of a machine: each adds its runs to what the file holds when it
+        writes (under a lock), keeping the others'. The design, and so the file, is the
+        same as without it.
     **arguments
         Keywords of the task's ``defaults`` (the others keep their default), e.g.
         ``seq_lens=(50, 100)``, ``seeds=(0, 1)``, ``learning_rates=(1e-3,)``.
@@ -162,6 +170,11 @@ def run_study(
         models = {kind_of(kind).key: models.get(kind, {}) for kind in kinds}
     for kind in models:
         kind_of(kind)
+    if only_kinds is not None:
+        only_kinds = [kind_of(kind).key for kind in only_kinds]
+        if not only_kinds or set(only_kinds) - set(models):
+            raise ValueError(f"only_kinds must be some of the study's kinds {list(models)}, "
+                             f"got {only_kinds}")  # fmt: skip
     added = task.config(**values)
     clash = set(added) & set(values)
     if clash:  # a task's own record must not hide a setting of the study
@@ -178,22 +191,31 @@ def run_study(
     selected: list[dict[str, Any]] = []
 
     def save() -> None:
-        if out is not None:
+        if out is None:
+            return
+        with _locked(out):
+            for run in _resume(out, config):  # runs another process added meanwhile
+                if _key(run) not in done:
+                    done[_key(run)] = run
+                    runs.append(run)
+            selected[:] = _selected(runs, task.monitor)
             result = {**(record or {}), "config": config, "selected": selected, "runs": runs}
-            partial = out.with_suffix(out.suffix + ".partial")
+            partial = out.with_suffix(out.suffix + f".{os.getpid()}.partial")
             write_result(partial, result)
             os.replace(partial, out)
 
     axis_values = values[task.axis] if task.axis else [None]
     search_seed, rates = values["search_seed"], values["learning_rates"]
     others = [seed for seed in values["seeds"] if seed != search_seed]
+    trained = {kind: options for kind, options in models.items()
+               if only_kinds is None or kind in only_kinds}  # fmt: skip
     with progress_bar(show_progress) as progress:
         bar = progress.add_task(
-            task.name, total=len(axis_values) * len(models) * (len(rates) + len(others))
+            task.name, total=len(axis_values) * len(trained) * (len(rates) + len(others))
         )
         for value in axis_values:
             settings: dict[int, Any] = {}
-            for kind, options in models.items():
+            for kind, options in trained.items():
                 plan = [(search_seed, rate, "search") for rate in rates]
                 plan += [(seed, None, "seeds") for seed in others]
                 search = []
@@ -216,10 +238,32 @@ def run_study(
                     if phase == "search":
                         search.append(done[key])
                     progress.advance(bar)
-                rate = chosen_rates(search, task.monitor)[value, kind]
-                selected.append({"setting": value, "kind": kind, "learning_rate": rate})
     save()
+    if out is None:
+        selected[:] = _selected(runs, task.monitor)
     return {"config": config, "selected": selected, "runs": runs}
+
+
+def _selected(runs: Sequence[Mapping[str, Any]], monitor: str) -> list[dict[str, Any]]:
+    """The chosen rate of each setting and kind, as a result file lists them."""
+    return [{"setting": setting, "kind": kind, "learning_rate": rate}
+            for (setting, kind), rate in chosen_rates(runs, monitor).items()]  # fmt: skip
+
+
+@contextlib.contextmanager
+def _locked(out: pathlib.Path) -> Iterator[None]:
+    """Hold an exclusive lock for ``out`` (a file in the temporary folder, named after it)."""
+    import fcntl
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]
+    with open(pathlib.Path(tempfile.gettempdir()) / f"gru-study-{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _train_run(
