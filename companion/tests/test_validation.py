@@ -72,3 +72,12 @@ def test_real_checks_the_type_only_and_each_number_check_words_it_its_way():
     assert check_open_fraction("x", 0.25) == 0.25
     with pytest.raises(ValueError, match=r"^x must be strictly between 0 and 1, got 1$"):
         check_open_fraction("x", 1)
+
+
+def test_a_size_is_two_positive_integers_joined_by_x():
+    from gru_companion.validation import parse_size
+
+    assert parse_size("64X100", "BATCHxSTEPS", "64x100") == (64, 100)
+    for bad in ("64", "0x5", "ax5", "1x2x3"):
+        with pytest.raises(ValueError, match=r"BATCHxSTEPS with positive integers, e\.g\. 64x100"):
+            parse_size(bad, "BATCHxSTEPS", "64x100")

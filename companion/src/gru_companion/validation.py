@@ -262,3 +262,29 @@ def check_float_dtype(dtype: Any) -> np.dtype:
     if result not in FLOAT_DTYPES:
         raise ValueError(f"dtype must be 'float32' or 'float64', got {result}")
     return result
+
+
+def parse_size(
+    text: str, pattern: str = "UNITSxSTEPS", example: str = "256x100"
+) -> tuple[int, int]:
+    """A size written as two positive integers joined by ``x`` (``"256x100"``), as a pair.
+
+    Parameters
+    ----------
+    text
+        The size as written on a command line; ``X`` counts as ``x``.
+    pattern, example
+        What the two numbers are and an example, for the error message.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not two positive integers joined by ``x``.
+    """
+    parts = str(text).lower().split("x")
+    if len(parts) != 2 or not all(part.isdigit() and int(part) > 0 for part in parts):
+        raise ValueError(
+            f"a size is {pattern} with positive integers, e.g. {example}; got {text!r}"
+        )
+    return int(parts[0]), int(parts[1])
+

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
@@ -20,17 +19,7 @@ from gru_companion.scratch.recurrent_layer import layer_class
 TORCH = importlib.util.find_spec("torch") is not None
 
 
-def need_jax() -> None:
-    """Skip without JAX; under CI a missing JAX is a failure, not a silent pass."""
-    if importlib.util.find_spec("jax") is None:
-        message = "jax is not installed (requirements.txt installs it): no smoke run"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (CI is set, so this fails instead of skipping)")
-        pytest.skip(message)
-
-
-def test_a_smoke_run_on_the_cpu_times_keras_on_jax_and_notes_what_it_skipped():
-    need_jax()
+def test_a_smoke_run_on_the_cpu_times_keras_on_jax_and_notes_what_it_skipped(needs_jax):
     result = gpu_bench.run_gpu_bench(**gpu_bench.SMOKE, keras_backends=("jax",))
     rows = result["keras"]["jax"]["rows"]
     # GRU and LSTM on their default path and on the generic loop; SimpleRNN has one path.

@@ -40,3 +40,9 @@ def test_written_results_load_back(tmp_path):
     path = write_result(tmp_path / "nested" / "result.json", record)
     assert path.read_text(encoding="utf-8").endswith("\n")
     assert load_result(path) == record
+
+
+def test_the_cpu_model_is_named():
+    from gru_companion.experiments.result_files import cpu_model
+
+    assert isinstance(cpu_model(), str) and cpu_model().strip()

@@ -7,7 +7,6 @@ JAX tests are skipped with a message, and under CI (``CI`` set) they fail instea
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -35,17 +34,7 @@ CHECKS = Path(__file__).with_name("equality_on_backend.py")
 REPOSITORY = Path(__file__).resolve().parents[3]
 
 
-def need_jax() -> None:
-    """Skip without JAX; under CI a missing JAX is a failure, not a silent pass."""
-    if importlib.util.find_spec("jax") is None:
-        message = "jax is not installed (requirements.txt installs it): no checks on JAX"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (CI is set, so this fails instead of skipping)")
-        pytest.skip(message)
-
-
-def test_the_equality_proofs_hold_on_jax():
-    need_jax()
+def test_the_equality_proofs_hold_on_jax(needs_jax):
     environment = {**os.environ, "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(CHECKS), "-n", "0", "-q", "-p", "no:cacheprovider",
@@ -99,9 +88,8 @@ def test_run_on_backend_refuses_what_it_cannot_run():
         run_on_backend("jax", lambda: 1)
 
 
-def test_one_gru_on_tensorflow_and_jax():
+def test_one_gru_on_tensorflow_and_jax(needs_jax):
     """TensorFlow equals the NumPy twin to float64 rounding; JAX's float32 tanh shows."""
-    need_jax()
     found = backend_differences("gru", units=3, features=2, batch=2, steps=6, seed=1,
                                 return_sequences=True)  # fmt: skip
     assert found["output_dtypes"] == {"tensorflow": "float64", "jax": "float64"}
@@ -111,10 +99,9 @@ def test_one_gru_on_tensorflow_and_jax():
     assert found["tanh_dtypes"] == {"tensorflow": "float64", "jax": "float32"}
 
 
-def test_several_layers_and_dtypes_in_one_process_per_backend():
+def test_several_layers_and_dtypes_in_one_process_per_backend(needs_jax):
     """Every row in its dtype; float32 rows agree to float32 rounding, float64 on TensorFlow
     to float64 rounding, float64 on JAX only to float32 rounding (its tanh)."""
-    need_jax()
     rows = backend_comparisons(["lstm", ("gru", {"reset_after": False, "return_state": True})],
                                units=3, features=2, batch=2, steps=5, seed=2)  # fmt: skip
     assert [(r["kind"], r["dtype"], r["flags"]) for r in rows] == [
@@ -145,7 +132,6 @@ def test_backend_comparisons_refuses_what_it_cannot_compare(layers, options, err
         backend_comparisons(layers, **options)
 
 
-def test_a_failure_on_the_other_backend_is_reported():
-    need_jax()
+def test_a_failure_on_the_other_backend_is_reported(needs_jax):
     with pytest.raises(RuntimeError, match=r"(?s)tanh_result_dtype on the jax backend.*float16"):
         run_on_backend("jax", tanh_result_dtype, dtype="float16")

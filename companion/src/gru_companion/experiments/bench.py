@@ -47,7 +47,7 @@ import numpy as np
 import gru_companion  # noqa: F401  (sets TensorFlow's environment before it is imported)
 from gru_companion.analysis.step_costs import sequence_cost
 from gru_companion.experiments.cli import Command, progress_argument
-from gru_companion.experiments.result_files import write_result
+from gru_companion.experiments.result_files import cpu_model, write_result
 from gru_companion.experiments.training import progress_bar
 from gru_companion.kinds import CORE, kind_of
 from gru_companion.scratch.fast_gru import fast_gru_backward, fast_gru_forward, fast_gru_recurrence
@@ -122,14 +122,7 @@ def machine() -> dict[str, Any]:
     import keras
     import tensorflow as tf
 
-    cpu = "unknown"
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     try:
         from threadpoolctl import threadpool_info

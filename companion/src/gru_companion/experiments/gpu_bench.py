@@ -50,7 +50,6 @@ import argparse
 import importlib.util
 import inspect
 import pathlib
-import platform
 import re
 import shutil
 import statistics
@@ -64,6 +63,7 @@ from gru_companion.experiments.bench import timeit
 from gru_companion.experiments.cli import Command, progress_argument
 from gru_companion.experiments.memory import configurations
 from gru_companion.experiments.result_files import (
+    cpu_model,
     machine_description,
     package_versions,
     write_result,
@@ -72,7 +72,7 @@ from gru_companion.experiments.training import progress_bar
 from gru_companion.kinds import CORE, kind_of
 from gru_companion.scratch.conventions import keras_to_pytorch
 from gru_companion.scratch.recurrent_layer import layer_class
-from gru_companion.validation import check_positive_int
+from gru_companion.validation import check_positive_int, parse_size
 
 #: Widths at equal width; the budget kinds are sized to the reference kind's model there.
 DEFAULT_WIDTHS = (128, 256, 512, 1024)
@@ -156,14 +156,7 @@ def _nvidia_smi() -> dict[str, str]:
 def gpu_machine() -> dict[str, Any]:
     """The machine: platform, CPU, GPU, driver, CUDA, cuDNN and library versions."""
     described = machine_description()
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     smi = _nvidia_smi()
     described.update(
         {
@@ -282,20 +275,7 @@ def torch_times(
     layer = _torch_layer(torch, kind, features, units, device)
     x = torch.randn(batch, steps, features, device=device)
 
-    def forward() -> None:
-        with torch.no_grad():
-            layer(x)
-
-    def forward_backward() -> None:
-        layer.zero_grad(set_to_none=True)
-        layer(x)[0].sum().backward()
-
-    return {
-        "forward_ms": _median_ms(forward, synchronise, warmup=warmup, repeats=repeats),
-        "forward_backward_ms": _median_ms(
-            forward_backward, synchronise, warmup=warmup, repeats=repeats
-        ),
-    }
+    return _torch_pass_times(torch, layer, lambda: layer(x)[0], synchronise, warmup, repeats)
 
 
 def torch_cell_loop_times(
@@ -325,13 +305,21 @@ def torch_cell_loop_times(
             outputs.append(state[0] if two_states else state)
         return torch.stack(outputs, dim=1)
 
+    return _torch_pass_times(torch, cell, run, synchronise, warmup, repeats)
+
+
+def _torch_pass_times(
+    torch: Any, module: Any, outputs: Any, synchronise: Any, warmup: int, repeats: int
+) -> dict[str, float]:
+    """Median milliseconds of ``outputs()`` without gradients, and with a backward pass."""
+
     def forward() -> None:
         with torch.no_grad():
-            run()
+            outputs()
 
     def forward_backward() -> None:
-        cell.zero_grad(set_to_none=True)
-        run().sum().backward()
+        module.zero_grad(set_to_none=True)
+        outputs().sum().backward()
 
     return {
         "forward_ms": _median_ms(forward, synchronise, warmup=warmup, repeats=repeats),
@@ -894,17 +882,8 @@ def gpu_summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_batch_steps(text: str) -> tuple[int, int]:
-    """A size written ``BATCHxSTEPS`` (``"64x100"``) as the pair (64, 100).
-
-    Raises
-    ------
-    ValueError
-        If ``text`` is not two positive integers joined by ``x``.
-    """
-    parts = str(text).lower().split("x")
-    if len(parts) != 2 or not all(part.isdigit() and int(part) > 0 for part in parts):
-        raise ValueError(f"a size is BATCHxSTEPS with positive integers, e.g. 64x100; got {text!r}")
-    return int(parts[0]), int(parts[1])
+    """A size written ``BATCHxSTEPS`` (``"64x100"``) as the pair (64, 100)."""
+    return parse_size(text, "BATCHxSTEPS", "64x100")
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:

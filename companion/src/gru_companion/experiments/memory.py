@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from gru_companion import validation
 from gru_companion.analysis.budgets import model_size, units_for_budget
 from gru_companion.analysis.step_costs import sequence_cost
 from gru_companion.experiments.cli import Command, progress_argument
@@ -450,19 +451,8 @@ def memory_summary(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """A size written ``UNITSxSTEPS`` (``"256x100"``) as the pair (256, 100).
-
-    Raises
-    ------
-    ValueError
-        If ``text`` is not two positive integers joined by ``x``.
-    """
-    parts = str(text).lower().split("x")
-    if len(parts) != 2 or not all(part.isdigit() and int(part) > 0 for part in parts):
-        raise ValueError(
-            f"a size is UNITSxSTEPS with positive integers, e.g. 256x100; got {text!r}"
-        )
-    return int(parts[0]), int(parts[1])
+    """A size written ``UNITSxSTEPS`` (``"256x100"``) as the pair (256, 100)."""
+    return validation.parse_size(text, "UNITSxSTEPS", "256x100")
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:

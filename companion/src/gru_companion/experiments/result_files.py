@@ -42,6 +42,17 @@ def package_versions(packages: Sequence[str] = RECORDED_PACKAGES) -> dict[str, s
     return versions
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux's ``/proc/cpuinfo``), else what ``platform`` says."""
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def machine_description() -> dict[str, Any]:
     """The platform, processor and CPUs the results were measured on."""
     try:
